@@ -1,0 +1,1 @@
+"""Channel adapters: one package per channel (render, client, adapter, sandbox)."""

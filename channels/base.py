@@ -1,0 +1,163 @@
+"""The channel interface every adapter implements, and the values that cross it.
+
+Rendering and checking are pure (no network, deterministic): preview, check, plan and publish
+all see the same bytes, and `Rendition.content_hash` tells whether a published item changed.
+Publishing records every irreversible step through `PublishContext.record` *before* the next
+step starts, so a crash resumes instead of repeating (DESIGN.md, decision 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from publisher.findings import Finding
+    from publisher.matrix import Account, Matrix
+    from publisher.model import ContentItem
+
+
+@dataclass(frozen=True)
+class Limits:
+    title_max: int | None = None
+    author_max: int | None = None
+    digest_max: int | None = None
+    body_max: int | None = None  # characters of the rendered body / text
+    image_max_bytes: int | None = None
+    image_types: tuple[str, ...] = ("image/jpeg", "image/png")
+    cover_ratios: tuple[str, ...] = ()
+    can_retract: bool = True
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A prepared file that goes with a rendition (body image, cover, thumb, picture)."""
+
+    name: str  # path inside the rendition, e.g. "images/3fa2….jpg"
+    data: bytes = field(repr=False)
+    media_type: str
+    role: str  # "body" | "cover" | "thumb" | "picture" | "variant"
+    source: str = ""  # what the item referenced, e.g. "photo.jpg"
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rendition:
+    item_id: str
+    channel: str
+    account_id: str
+    payload: dict[str, Any]  # JSON-serialisable; what the channel is sent (asset refs by name)
+    assets: tuple[Asset, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.payload, sort_keys=True, ensure_ascii=False).encode())
+        for asset in sorted(self.assets, key=lambda a: a.name):
+            digest.update(asset.name.encode())
+            digest.update(asset.sha256.encode())
+        return digest.hexdigest()
+
+    def asset(self, name: str) -> Asset | None:
+        return next((a for a in self.assets if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a renderer may know besides the item: the matrix (site URL, columns)."""
+
+    matrix: Matrix
+
+
+@dataclass
+class Receipt:
+    """What the channel has told us so far about one publication (kept in the ledger)."""
+
+    phases: dict[str, Any] = field(default_factory=dict)  # e.g. {"draft_media_id": "…"}
+    remote_id: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishStatus:
+    state: str  # "published" | "publishing" | "failed" | "deleted"
+    url: str | None = None
+    remote_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    reads: int | None = None
+    shares: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    measured_at: datetime | None = None
+
+
+class SharedState(Protocol):
+    """Token cache, locks and rate budgets shared by every worker (Redis, or the ledger DB)."""
+
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None: ...
+    def lock(self, key: str, timeout_seconds: float = 30.0): ...  # context manager
+    def incr_window(self, key: str, window_seconds: float) -> int: ...
+
+
+class PublishContext(Protocol):
+    publication_id: int
+    idempotency_key: str
+    receipt: Receipt
+    state: SharedState
+
+    def record(self, phase: str, **data: Any) -> None:
+        """Persist phase data in the ledger before the next irreversible step."""
+
+
+class AccountConfig(BaseModel):
+    """Base of each channel's per-account options (`[accounts.options]` in publisher.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Channel(ABC):
+    name: ClassVar[str]
+    title: ClassVar[str]  # Chinese display name, e.g. "微信公众号"
+    config_class: ClassVar[type[AccountConfig]] = AccountConfig
+    limits: ClassVar[Limits] = Limits()
+
+    def __init__(self, account: Account, context: RenderContext):
+        self.account = account
+        self.context = context
+        self.config = self.config_class.model_validate(account.options)
+
+    @abstractmethod
+    def render(self, item: ContentItem) -> Rendition: ...
+
+    def check(self, item: ContentItem, rendition: Rendition) -> list[Finding]:
+        return []
+
+    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
+        raise NotImplementedError
+
+    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
+        return PublishStatus(state="published", url=receipt.url, remote_id=receipt.remote_id)
+
+    def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
+        return None
+
+    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
+        from channels.errors import NotSupported
+
+        raise NotSupported(f"{self.title}不支持撤稿")

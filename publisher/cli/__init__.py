@@ -1,0 +1,35 @@
+"""The `publisher` command. Commands only parse arguments and call the core; each lives in its
+own module with a `register(app)` function."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="publisher",
+    help="新媒体矩阵发布调度：一次采集、多元生成、多渠道传播。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """新媒体矩阵发布调度：一次采集、多元生成、多渠道传播。"""
+
+
+# One module per concern; each adds its commands to `app`.
+_COMMAND_MODULES = [
+    "publisher.cli.schema",
+    "publisher.cli.check",
+]
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,152 @@
+"""Split an item file into YAML front matter and Markdown body, keeping line numbers.
+
+The YAML is read with a deliberately small set of implicit types, because YAML 1.1 (PyYAML)
+turns `no`/`on`/`off` into booleans and `09:00` into the number 540. Here only `true`/`false`
+are booleans, only plain decimals are numbers, and everything else (dates and times included)
+stays a string for the pydantic model to parse with the configured timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    yaml_implicit_resolvers: dict = {}
+
+
+FrontMatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+FrontMatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+FrontMatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+FrontMatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+Path_ = tuple[str | int, ...]
+
+
+class FrontMatterError(Exception):
+    """A problem that stops the front matter from being read at all."""
+
+    def __init__(self, code: str, message: str, line: int | None = None, col: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.line, self.col = code, message, line, col
+
+
+@dataclass
+class Positions:
+    """Where each key of the front matter sits in the file (1-based line and column)."""
+
+    spots: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    first_line: int = 1
+
+    def locate(self, path: Path_) -> tuple[int, int | None]:
+        """The line of the deepest known prefix of `path` (pydantic error locations)."""
+        for end in range(len(path), 0, -1):
+            spot = self.spots.get(tuple(path[:end]))
+            if spot:
+                return spot
+        return self.first_line, None
+
+
+@dataclass
+class SplitFile:
+    data: dict[str, Any]
+    positions: Positions
+    body: str
+    body_line: int  # 1-based line number of the body's first line in the file
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+def split_front_matter(text: str) -> SplitFile:
+    """Split normalised text (LF line endings, no BOM) into front matter and body."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise FrontMatterError(
+            "front-matter-missing", "文件开头缺少 YAML 头信息（第一行应为 ---）", line=1, col=1
+        )
+    for index in range(1, len(lines)):
+        if _END.match(lines[index]):
+            end = index
+            break
+    else:
+        raise FrontMatterError(
+            "front-matter-unclosed", "YAML 头信息没有结束标记（缺少第二个 ---）", line=1, col=1
+        )
+    yaml_text = "\n".join(lines[1:end])
+    for number, line in enumerate(lines[1:end], start=2):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise FrontMatterError(
+                "yaml-tab", "YAML 缩进不能使用制表符（Tab），请改用空格", line=number, col=len(line) - len(stripped) + 1
+            )
+    data, positions, duplicates = _parse_yaml(yaml_text, line_offset=1)
+    body = "\n".join(lines[end + 1 :])
+    return SplitFile(data, positions, body, body_line=end + 2, duplicates=duplicates)
+
+
+def _parse_yaml(text: str, line_offset: int) -> tuple[dict, Positions, list]:
+    positions = Positions(first_line=line_offset + 1)
+    if not text.strip():
+        return {}, positions, []
+    loader = FrontMatterLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, positions, []
+        if not isinstance(node, yaml.MappingNode):
+            line = node.start_mark.line + line_offset + 1
+            raise FrontMatterError("front-matter-not-mapping", "YAML 头信息应为“键: 值”的形式", line=line, col=1)
+        duplicates: list[tuple[str, int, int]] = []
+        data = _build(loader, node, (), positions, duplicates, line_offset)
+        return data, positions, duplicates
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + line_offset + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or "语法错误"
+        raise FrontMatterError("yaml-syntax", f"YAML 语法错误：{problem}", line=line, col=col) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError("yaml-syntax", f"YAML 语法错误：{exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader, node, path: Path_, positions: Positions, duplicates: list, offset: int) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                key = str(key)
+            spot = (key_node.start_mark.line + offset + 1, key_node.start_mark.column + 1)
+            if key in result:
+                duplicates.append((str(key), *spot))
+            positions.spots[(*path, key)] = spot
+            result[key] = _build(loader, value_node, (*path, key), positions, duplicates, offset)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, child in enumerate(node.value):
+            positions.spots[(*path, index)] = (child.start_mark.line + offset + 1, child.start_mark.column + 1)
+            items.append(_build(loader, child, (*path, index), positions, duplicates, offset))
+        return items
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,69 @@
+"""Process settings: `PUBLISHER_*` environment variables and an optional `.env` file.
+
+Secrets (account app secrets, tokens) are `SecretStr` and come from the environment only; they are
+never written to `publisher.toml`, logs, output or the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PUBLISHER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    content_dir: Path = Field(default=Path("content"), description="content repo root")
+    state_dir: Path = Field(default=Path(".state"), description="ledger, caches, built site")
+    database_url: str | None = Field(default=None, description="default: SQLite in state_dir")
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    executor: Literal["local", "celery"] = "local"
+    timezone: str = "Asia/Shanghai"
+    # Git: read the committed state of this branch (None: the working tree, for plain folders).
+    branch: str | None = None
+    tick_seconds: float = 2.0
+    log_level: str = "INFO"
+    # Remote images in bodies are refused unless enabled (SSRF); see checks.images.
+    allow_remote_images: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'ledger.sqlite3').resolve()}"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.state_dir / "site"
+
+
+def account_secret(account_id: str, name: str = "secret") -> SecretStr | None:
+    """An account's secret from the environment: `PUBLISHER_SECRET_<ACCOUNT>[_<NAME>]`.
+
+    `wx-main` + `secret` reads `PUBLISHER_SECRET_WX_MAIN`; other names append a suffix
+    (`PUBLISHER_SECRET_WB_MAIN_TOKEN`). Returns None when unset.
+    """
+    key = "PUBLISHER_SECRET_" + account_id.upper().replace("-", "_").replace(".", "_")
+    if name != "secret":
+        key += "_" + name.upper()
+    value = os.environ.get(key)
+    return SecretStr(value) if value else None
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a folder readable by its owner only (state, database, caches hold secrets' outcomes)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
