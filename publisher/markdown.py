@@ -1,0 +1,136 @@
+"""Markdown bodies to safe HTML: markdown-it-py (CommonMark, tables, footnotes) and an nh3
+allow-list, so raw HTML an editor pastes can never carry script into any channel.
+
+Renderers pass two small callbacks to say where images and links go (WeChat: CDN placeholders and
+numbered footnotes; site: asset URLs), and get back the HTML plus what was referenced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em", "figcaption",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
+    "section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style"},
+    "ol": {"start"},
+    "li": {"id"},
+    "sup": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "asset"}
+# Footnote markup from mdit-py-plugins uses these classes; keep them so themes can style it.
+ALLOWED_CLASSES = {
+    "section": {"footnotes"},
+    "hr": {"footnotes-sep"},
+    "a": {"footnote-ref", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "li": {"footnote-item"},
+}
+
+_ALIGN = re.compile(r"text-align:\s*(left|center|right);?")
+Rewrite = Callable[[str], str | None]
+
+
+@dataclass
+class Body:
+    html: str
+    images: list[str] = field(default_factory=list)  # image references, in order, as written
+    links: list[str] = field(default_factory=list)  # external link targets, in order
+
+
+@cache
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    return md
+
+
+def parse(text: str) -> list[Token]:
+    return _parser().parse(text)
+
+
+def _walk(tokens: list[Token]):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def render_body(
+    text: str,
+    *,
+    image_src: Rewrite | None = None,
+    link_href: Rewrite | None = None,
+) -> Body:
+    """Render Markdown to sanitized HTML.
+
+    `image_src(ref)` maps an image reference to the URL to use (None drops the image);
+    `link_href(href)` maps a link (None drops the link but keeps its text).
+    Raw HTML `<img>`/`<a>` in the body go through the same callbacks during sanitizing.
+    """
+    body = Body(html="")
+    md = _parser()
+    html = md.renderer.render(md.parse(text), md.options, {})
+
+    # Every <img>/<a> — from Markdown or raw HTML alike — passes through here, in document order.
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src":
+            if not value:
+                return None
+            if value not in body.images:
+                body.images.append(value)
+            return image_src(value) if image_src is not None else value
+        if tag == "a" and attr == "href":
+            if value.startswith("#"):
+                return value
+            if value.startswith(("http://", "https://")) and value not in body.links:
+                body.links.append(value)
+            return link_href(value) if link_href is not None else value
+        if attr == "style":
+            # Only the alignment markdown-it writes for table columns; no CSS from editors.
+            return value if _ALIGN.fullmatch(value) else None
+        return value
+
+    body.html = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "svg", "math", "template"},
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=attribute_filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return body
+
+
+def plain_text(text: str) -> str:
+    """The body's readable text (for digests and summaries): no markup, no footnote bodies."""
+    parts: list[str] = []
+    skip = 0
+    for token in parse(text):
+        if token.type == "footnote_block_open":
+            skip += 1
+        elif token.type == "footnote_block_close":
+            skip -= 1
+        elif token.type == "inline" and not skip:
+            pieces = [c.content for c in (token.children or []) if c.type in {"text", "code_inline"}]
+            parts.append("".join(pieces))
+    return "\n".join(p for p in parts if p.strip())
