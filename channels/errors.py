@@ -7,6 +7,8 @@
     └── Permanent                 retrying will not help; the editor must act
         ├── AuthExpired           credentials/token refused after one forced refresh; re-authorise
         ├── Rejected(findings)    the platform refused the content (review, too long, similar)
+        │   └── DuplicateContent  same/similar text already on the account: the ledger decides
+        │                         whether it is our own earlier post or a real conflict
         ├── QuotaExceeded(reset_at)  daily/hourly quota used up: pause the account until reset
         └── NotSupported          the channel cannot do this (e.g. retract on a channel without it)
 
@@ -47,6 +49,13 @@ class Rejected(Permanent):
     def __init__(self, message: str, *, code: str | int | None = None, findings: list | None = None):
         super().__init__(message, code=code)
         self.findings = findings or []
+
+
+class DuplicateContent(Rejected):
+    """The platform says this text was already posted (Weibo 20019 identical, 20017 similar).
+
+    It may be our own post whose answer was lost (an earlier attempt ended unconfirmed), or
+    someone else's; only the ledger knows which, so the adapter does not guess."""
 
 
 class QuotaExceeded(Permanent):
