@@ -1,0 +1,77 @@
+"""Where sync reads content from: the committed state of a git branch, or a plain folder.
+
+Editors work in git, so by default sync reads what was committed on the configured branch
+(fetching its remote first when the branch tracks one), never uncommitted edits, and every item
+version records the commit that asked for it. A folder outside git is read as it is, for trying
+things out. `check` and `preview` always read the working tree.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """The content repo cannot be read; the message is for editors."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    root: Path  # a folder holding publisher.toml and items/, exactly as committed
+    commit: str | None  # None: a plain folder's working tree
+
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SourceError(f"git {' '.join(args)} 失败：{result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def in_git(root: Path) -> bool:
+    probe = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, check=False
+    )
+    return probe.returncode == 0 and probe.stdout.strip() == "true"
+
+
+def resolve_commit(root: Path, branch: str | None) -> str:
+    """The commit to read: the branch's remote head when it tracks one (after a fetch), else its tip."""
+    ref = branch or _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    upstream = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--abbrev-ref", f"{ref}@{{upstream}}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()
+    if upstream:
+        remote, _, remote_branch = upstream.partition("/")
+        _git(root, "fetch", "--quiet", remote, remote_branch)
+        ref = upstream
+    return _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
+
+
+def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: str | None = None) -> Snapshot:
+    """Export the committed content to `cache_dir/<commit>` once and read from there."""
+    if not (use_git and in_git(root)):
+        return Snapshot(root=root, commit=None)
+    commit = resolve_commit(root, branch)
+    prefix = _git(root, "rev-parse", "--show-prefix")  # content/ may live inside a bigger repo
+    target = cache_dir / commit
+    if not (target / ".complete").exists():
+        if target.exists():
+            shutil.rmtree(target)
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", "--format=tar", f"{commit}:{prefix}" if prefix else commit],
+            capture_output=True, check=False,
+        )
+        if archive.returncode != 0:
+            raise SourceError(f"无法读取提交 {commit[:10]}：{archive.stderr.decode(errors='replace').strip()}")
+        target.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")  # "data" refuses links and paths out of target
+        (target / ".complete").touch()
+    return Snapshot(root=target, commit=commit)
