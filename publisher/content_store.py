@@ -8,7 +8,6 @@ with. Its copy lives at `<state>/versions/<hash>/` with the same layout as a con
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -47,12 +46,9 @@ def store_version(item: ContentItem, state_dir: Path, vhash: str | None = None) 
     item_target = target / ITEMS_DIR / item.id
     item_target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(item.root / CONFIG_NAME, target / CONFIG_NAME)
+    # Copies, not hard links: an editor saving in place would otherwise rewrite the version too.
     for path in _item_files(item):
-        destination = item_target / path.name
-        try:
-            os.link(path, destination)  # same filesystem: no copy needed, files are immutable here
-        except OSError:
-            shutil.copyfile(path, destination)
+        shutil.copyfile(path, item_target / path.name)
     (target / ".complete").touch()
     return vhash
 
