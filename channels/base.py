@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from publisher.findings import Finding
+    from publisher.images import ImageCache
     from publisher.matrix import Account, Matrix
     from publisher.model import ContentItem
 
@@ -75,9 +76,11 @@ class Rendition:
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What a renderer may know besides the item: the matrix (site URL, columns)."""
+    """What a renderer may know besides the item: the matrix (site URL, columns), and where
+    prepared images are cached (None: prepare every time)."""
 
     matrix: Matrix
+    image_cache: ImageCache | None = None
 
 
 @dataclass

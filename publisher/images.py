@@ -16,13 +16,17 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from PIL import Image, ImageOps
 
 # A 24 MP camera photo is normal; 50 MP is a generous ceiling. Above it: a decompression bomb.
 MAX_PIXELS = 50_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# A source file above this is refused before it is read (a camera JPEG is 5–15 MB).
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
 
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
@@ -49,6 +53,41 @@ class PreparedImage:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+def is_remote(ref: str) -> bool:
+    """A reference with a scheme (http:, data:, file:, …) or a protocol-relative `//host/…`."""
+    head = ref.strip().split("/", 1)[0]
+    return ref.strip().startswith("//") or (":" in head)
+
+
+def read_local(folder: Path, ref: str, *, url_encoded: bool = False) -> bytes:
+    """The bytes of an image an item references, refusing anything outside the item's folder.
+
+    `ref` is relative to `folder`; Markdown image references come percent-encoded
+    (`url_encoded=True`). Absolute paths, `..` escapes and symlinks resolving elsewhere are
+    refused, so a crafted item cannot make a renderer read (and publish) other files.
+    """
+    if is_remote(ref):
+        raise ImageProblem("image-remote", f"不能使用远程图片“{ref}”，请把图片放进条目文件夹")
+    name = unquote(ref) if url_encoded else ref
+    relative = PurePosixPath(name.replace("\\", "/"))
+    if not name.strip() or relative.is_absolute() or ".." in relative.parts:
+        raise ImageProblem("image-path", f"图片路径“{ref}”不在条目文件夹内")
+    base = folder.resolve()
+    candidate = base.joinpath(*relative.parts)
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ImageProblem("image-missing", f"找不到图片“{name}”（应与 index.md 在同一文件夹）") from None
+    if not resolved.is_relative_to(base):
+        raise ImageProblem("image-path", f"图片“{name}”指向条目文件夹以外的位置，已拒绝")
+    if not resolved.is_file():
+        raise ImageProblem("image-missing", f"“{name}”不是图片文件")
+    size = resolved.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise ImageProblem("image-source-too-large", f"图片“{name}”过大（{size / 1048576:.1f} MB），上限 {MAX_SOURCE_BYTES // 1048576} MB")
+    return resolved.read_bytes()
 
 
 def inspect(data: bytes) -> tuple[str, int, int]:
