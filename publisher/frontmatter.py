@@ -119,15 +119,38 @@ def _parse_yaml(text: str, line_offset: int) -> tuple[dict, Positions, list]:
         data = _build(loader, node, (), positions, duplicates, line_offset)
         return data, positions, duplicates
     except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or ""
+        # An unclosed quote or bracket is found only at the end; point at where it was opened.
         mark = exc.problem_mark or exc.context_mark
+        if "end of stream" in problem and exc.context_mark is not None:
+            mark = exc.context_mark
         line = mark.line + line_offset + 1 if mark else None
         col = mark.column + 1 if mark else None
-        problem = exc.problem or "语法错误"
-        raise FrontMatterError("yaml-syntax", f"YAML 语法错误：{problem}", line=line, col=col) from None
+        raise FrontMatterError("yaml-syntax", f"YAML 语法错误：{_yaml_problem(problem)}", line=line, col=col) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError("yaml-syntax", f"YAML 语法错误：{exc}") from None
     finally:
         loader.dispose()
+
+
+_YAML_PROBLEMS = {
+    "end of stream": "引号或括号没有闭合",
+    "mapping values are not allowed": "此处不能再出现“: ”（值中含有冒号时请给整个值加引号）",
+    "could not find expected ':'": "缺少冒号“:”",
+    "did not find expected key": "缩进不一致或缺少字段名",
+    "expected <block end>": "缩进不一致",
+    "did not find expected '-'": "列表项缩进不一致",
+    "undefined alias": "以 * 开头的值请加引号",
+    "cannot start any token": "含有不能出现在此处的字符（如 @、` 开头的值请加引号）",
+}
+
+
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's problem in words an editor can act on (the original kept for developers)."""
+    for needle, words in _YAML_PROBLEMS.items():
+        if needle in problem:
+            return f"{words}（{problem}）"
+    return problem or "无法解析"
 
 
 def _build(loader, node, path: Path_, positions: Positions, duplicates: list, offset: int) -> Any:

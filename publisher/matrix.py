@@ -73,6 +73,13 @@ class WordLists(_Strict):
     preferred: list[PreferredWording] = Field(default_factory=list)
 
 
+class CheckLimits(_Strict):
+    """Limits the editorial checks apply to every item (channel limits come on top)."""
+
+    image_max_bytes: int = Field(10 * 1024 * 1024, ge=1, description="单张图片文件大小上限（字节）")
+    image_max_pixels: int = Field(50_000_000, ge=1, description="单张图片像素上限（防“解压炸弹”）")
+
+
 class SiteSettings(_Strict):
     title: str = "门户网站"
     base_url: str = "http://127.0.0.1:8000"
@@ -96,6 +103,7 @@ class Matrix(_Strict):
     accounts: list[Account] = Field(default_factory=list)
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
     words: WordLists = Field(default_factory=WordLists)
+    checks: CheckLimits = Field(default_factory=CheckLimits)
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,162 @@
+"""Run every check on every item and collect all problems of all items in one run.
+
+Loading and checking happen together per file (each file is read once). A file that does not
+load is reported with its line and skipped; the rest go on. A check that crashes on one item
+becomes a finding for that item, never a crash of the run. Large runs are split over a process
+pool (one worker per core): loading (YAML + pydantic) and autocorrect are CPU-bound.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.checks.context import CheckContext
+from publisher.checks.images import check_images
+from publisher.checks.review import check_review
+from publisher.checks.schedule import check_schedule
+from publisher.checks.targets import check_targets
+from publisher.checks.typography import check_typography, configure
+from publisher.checks.words import check_words
+from publisher.findings import Finding, Severity
+from publisher.loader import discover, load_item
+from publisher.matrix import Matrix
+from publisher.model import ContentItem
+from publisher.settings import Settings
+
+ItemCheck = Callable[[ContentItem, CheckContext], list[Finding]]
+
+# Every item check, in report order. Channel-specific checks (title length, digest, cover ratio —
+# through each channel class's `check`) are added here as one more entry.
+ITEM_CHECKS: tuple[ItemCheck, ...] = (
+    check_review,
+    check_schedule,
+    check_targets,
+    check_words,
+    check_typography,
+    check_images,
+)
+
+POOL_THRESHOLD = 500  # below this, starting worker processes costs more than it saves
+_CHUNK = 250
+
+
+@dataclass
+class CheckReport:
+    items_checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    items: list[ContentItem] = field(default_factory=list)  # the items that loaded
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def by_file(self) -> dict[str, list[Finding]]:
+        grouped: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            grouped.setdefault(f.path, []).append(f)
+        return grouped
+
+    def findings_for(self, item: ContentItem) -> list[Finding]:
+        return [f for f in self.findings if f.path == item.display_path]
+
+    def to_dict(self) -> dict:
+        return {
+            "items_checked": self.items_checked,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def run_item_checks(item: ContentItem, ctx: CheckContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in ITEM_CHECKS:
+        try:
+            findings.extend(check(item, ctx))
+        except Exception as exc:  # one broken check must not hide the other items' problems
+            findings.append(Finding(
+                "check-crashed", f"检查“{check.__name__}”出错：{type(exc).__name__}: {exc}",
+                item.display_path, None, None, Severity.ERROR,
+            ))
+    return findings
+
+
+def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bool = True
+                ) -> tuple[list[Finding], list[ContentItem]]:
+    findings: list[Finding] = []
+    items: list[ContentItem] = []
+    for path in files:
+        item, load_findings = load_item(path, root, ctx.matrix)
+        findings.extend(load_findings)
+        if item is not None:
+            findings.extend(run_item_checks(item, ctx))
+            if keep_items:
+                items.append(item)
+    return findings, items
+
+
+_worker_ctx: CheckContext | None = None
+
+
+def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool) -> None:
+    global _worker_ctx
+    configure()
+    _worker_ctx = CheckContext.build(matrix, strict_review=strict)
+    _worker_ctx.allow_remote_images = allow_remote
+
+
+def _check_chunk(files: list[Path], root: Path, keep_items: bool) -> tuple[list[Finding], list[ContentItem]]:
+    assert _worker_ctx is not None
+    return check_paths(files, root, _worker_ctx, keep_items)
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def check_items(
+    root: Path,
+    matrix: Matrix,
+    paths: Iterable[Path] | None = None,
+    settings: Settings | None = None,
+    *,
+    keep_items: bool = True,
+    workers: int | None = None,
+    strict_review: bool = False,
+) -> CheckReport:
+    """Load and check the items under `root/items` (or under `paths`: item folders or files).
+
+    `keep_items=False` saves memory and inter-process copying when only findings are wanted.
+    `workers` (default: one per core) applies above POOL_THRESHOLD files; 1 turns the pool off.
+    """
+    root = root.resolve()
+    files = [p.resolve() for p in discover(root, [Path(p) for p in paths] if paths else None)]
+    ctx = CheckContext.build(matrix, settings, strict_review=strict_review)
+    report = CheckReport(items_checked=len(files))
+    count = workers or _workers()
+    if count > 1 and len(files) > POOL_THRESHOLD:
+        chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+        with ProcessPoolExecutor(count, initializer=_init_worker,
+                                 initargs=(matrix, ctx.allow_remote_images, strict_review)) as pool:
+            for findings, items in pool.map(_check_chunk, chunks, [root] * len(chunks), [keep_items] * len(chunks)):
+                report.findings.extend(findings)
+                report.items.extend(items)
+    else:
+        report.findings, report.items = check_paths(files, root, ctx, keep_items)
+    report.findings.sort(key=lambda f: (f.path, f.line or 0, f.col or 0))
+    return report

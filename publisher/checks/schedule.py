@@ -1,0 +1,32 @@
+"""Dates that must make sense together: take-down after publication, sign-offs before it."""
+
+from __future__ import annotations
+
+from publisher.checks.context import CheckContext, finding
+from publisher.findings import Finding, Severity
+from publisher.model import ContentItem
+
+_SHOWN = "%Y-%m-%d %H:%M"
+
+
+def check_schedule(item: ContentItem, ctx: CheckContext) -> list[Finding]:
+    meta = item.meta
+    tz = ctx.matrix.tz
+    findings: list[Finding] = []
+    publish_at = meta.publish_at
+    if meta.expire_at is not None and meta.expire_at <= publish_at:
+        findings.append(finding(
+            item, "expire-before-publish",
+            f"下线时间（{meta.expire_at.astimezone(tz):{_SHOWN}}）应晚于发布时间"
+            f"（{publish_at.astimezone(tz):{_SHOWN}}）",
+            item.line_of("expire_at"),
+        ))
+    for index, signoff in enumerate(meta.review):
+        if signoff.at > publish_at:
+            findings.append(finding(
+                item, "review-after-publish",
+                f"“{signoff.stage}”签发时间（{signoff.at.astimezone(tz):{_SHOWN}}）晚于发布时间"
+                f"（{publish_at.astimezone(tz):{_SHOWN}}），请核实（发布时间不得倒填）",
+                item.line_of("review", index, "at"), None, Severity.WARNING,
+            ))
+    return findings

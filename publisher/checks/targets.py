@@ -1,0 +1,46 @@
+"""Where an item goes must exist: target accounts in the matrix, on the channel named by the
+targets key, and the site column in publisher.toml `[[columns]]` (when columns are defined)."""
+
+from __future__ import annotations
+
+from publisher.checks.context import CheckContext, finding
+from publisher.findings import Finding
+from publisher.model import ContentItem
+
+
+def check_targets(item: ContentItem, ctx: CheckContext) -> list[Finding]:
+    matrix = ctx.matrix
+    findings: list[Finding] = []
+    known = ", ".join(a.id for a in matrix.accounts) or "（尚未配置账号）"
+    for channel, spec in (item.meta.targets or {}).items():
+        accounts = spec.accounts if spec is not None else None
+        if not accounts:
+            if not matrix.accounts_for(channel):
+                channels = "、".join(sorted({a.channel for a in matrix.accounts})) or "（无）"
+                findings.append(finding(
+                    item, "unknown-channel",
+                    f"发布渠道“{channel}”没有已配置的账号（publisher.toml 中的渠道：{channels}）",
+                    item.line_of("targets", channel),
+                ))
+            continue
+        for index, account_id in enumerate(accounts):
+            account = matrix.account(account_id)
+            line = item.line_of("targets", channel, "accounts", index)
+            if account is None:
+                findings.append(finding(
+                    item, "unknown-account",
+                    f"账号“{account_id}”未在 publisher.toml 中配置（已配置：{known}）", line,
+                ))
+            elif account.channel != channel:
+                findings.append(finding(
+                    item, "account-channel-mismatch",
+                    f"账号“{account_id}”属于渠道“{account.channel}”，不能写在“{channel}”下", line,
+                ))
+    column = item.meta.column
+    if column and matrix.columns and matrix.column(column) is None:
+        names = "、".join(c.id for c in matrix.columns)
+        findings.append(finding(
+            item, "unknown-column", f"栏目“{column}”未在 publisher.toml 中定义（可用：{names}）",
+            item.line_of("column"),
+        ))
+    return findings
