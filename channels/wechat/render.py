@@ -1,0 +1,310 @@
+"""A content item as a WeChat Official Account article: payload for `draft/add` plus the images
+to upload. Pure and deterministic: same item and account, same bytes.
+
+Body images become assets named `images/<sha256[:16]>.<ext>` and are referenced as
+`<img src="asset:NAME">`; the adapter uploads them (`media/uploadimg`) and swaps in the CDN URLs.
+External links become numbered references under a “参考资料” block (WeChat strips them);
+links to mp.weixin.qq.com articles stay live. Problems (missing images, remote images, unknown
+theme) never raise: they are collected as notes and reported by `check`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+from channels.base import Asset, RenderContext
+from channels.wechat.config import WeChatConfig
+from channels.wechat.theme import is_wechat_article, load_theme, style_for_wechat
+from publisher.images import (
+    ImageCache,
+    ImageProblem,
+    PreparedImage,
+    crop_box,
+    inspect,
+    is_remote,
+    read_local,
+)
+from publisher.markdown import plain_text, render_body
+from publisher.model import ContentItem, TargetSpec
+from publisher.urls import article_url
+
+BODY_IMAGE = {"max_side": 1080, "max_bytes": 1024 * 1024 - 1, "quality": 85}
+COVER_IMAGE = {"max_side": 1280, "max_bytes": 10 * 1024 * 1024, "fmt": "JPEG", "quality": 88}
+THUMB_IMAGE = {"max_side": 360, "max_bytes": 64 * 1024 - 1, "fmt": "JPEG", "quality": 80}
+DIGEST_MIN, DIGEST_MAX = 54, 120
+# A marker no editor can forge: every http(s) href an editor writes goes through `_link`.
+_REF_MARKER = "https://wx-reference.invalid/"
+_SENTENCE_END = "。！？；!?;"
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")  # left where an image was dropped
+
+
+@dataclass(frozen=True)
+class Note:
+    """A problem found while rendering, turned into a Finding by check()."""
+
+    code: str
+    message: str
+    ref: str | None = None  # the image reference or front matter key it is about
+    warning: bool = False
+
+
+@dataclass
+class Article:
+    payload: dict
+    assets: list[Asset]
+    notes: list[Note] = field(default_factory=list)
+
+
+def wechat_spec(item: ContentItem) -> TargetSpec | None:
+    return (item.meta.targets or {}).get("wechat")
+
+
+class _Images:
+    """Loads and prepares the item's images once per render."""
+
+    def __init__(self, item: ContentItem, cache: ImageCache | None):
+        self.folder: Path = item.folder
+        self.cache = cache or ImageCache(None)
+        self.notes: list[Note] = []
+        self._sources: dict[str, bytes | None] = {}
+
+    def source(self, ref: str, *, url_encoded: bool) -> bytes | None:
+        key = f"{url_encoded}:{ref}"
+        if key not in self._sources:
+            try:
+                data = read_local(self.folder, ref, url_encoded=url_encoded)
+                inspect(data)
+            except ImageProblem as problem:
+                self.notes.append(Note(problem.code, problem.message, ref))
+                data = None
+            self._sources[key] = data
+        return self._sources[key]
+
+    def prepare(self, ref: str, data: bytes, options: dict) -> PreparedImage | None:
+        try:
+            return self.cache.prepare(data, **options)
+        except ImageProblem as problem:
+            self.notes.append(Note(problem.code, f"图片“{ref}”：{problem.message}", ref))
+            return None
+
+
+class _BodyImages:
+    def __init__(self, images: _Images):
+        self.images = images
+        self.assets: dict[str, Asset] = {}  # by reference, in document order
+        self.remote: list[str] = []
+
+    def src(self, ref: str) -> str | None:
+        if is_remote(ref):
+            if ref not in self.remote:
+                self.remote.append(ref)
+            return None
+        if ref not in self.assets:
+            data = self.images.source(ref, url_encoded=True)
+            if data is None:
+                return None
+            fmt = "PNG" if inspect(data)[0] == "PNG" else "JPEG"
+            prepared = self.images.prepare(ref, data, {**BODY_IMAGE, "fmt": fmt})
+            if prepared is None:
+                return None
+            name = f"images/{prepared.sha256[:16]}.{prepared.extension}"
+            self.assets[ref] = Asset(name, prepared.data, prepared.media_type, "body", ref,
+                                     prepared.width, prepared.height)
+        return "asset:" + self.assets[ref].name
+
+
+class _References:
+    """External links, numbered in order of first appearance."""
+
+    def __init__(self):
+        self.urls: list[str] = []
+        self.titles: dict[str, str] = {}
+
+    def href(self, url: str) -> str | None:
+        if is_wechat_article(url):
+            return url
+        if not url.lower().startswith(("http://", "https://")):
+            return None  # mailto: and the like: the text stays, the link goes
+        if url not in self.urls:
+            self.urls.append(url)
+        return f"{_REF_MARKER}{self.urls.index(url)}"
+
+
+class _WeChatRewriter(HTMLParser):
+    """Re-serialises sanitized HTML, turning reference links into `[n]` superscripts, unwrapping
+    in-page anchors, dropping footnote back-links and images that did not resolve."""
+
+    def __init__(self, references: _References, first_number: int):
+        super().__init__(convert_charrefs=True)
+        self.refs, self.first = references, first_number
+        self.out: list[str] = []
+        self.anchors: list[tuple[str, int | None]] = []  # ("ref"|"keep"|"unwrap"|"skip", n)
+        self.text: list[str] = []
+
+    def _skipping(self) -> bool:
+        return any(kind == "skip" for kind, _ in self.anchors)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a":
+            href = values.get("href") or ""
+            if "footnote-backref" in (values.get("class") or ""):
+                self.anchors.append(("skip", None))
+            elif href.startswith(_REF_MARKER):
+                self.anchors.append(("ref", int(href[len(_REF_MARKER):])))
+                self.text = []
+            elif is_wechat_article(href):
+                self.anchors.append(("keep", None))
+                self.out.append(f'<a href="{html.escape(href)}">')
+            else:
+                self.anchors.append(("unwrap", None))
+            return
+        if self._skipping() or (tag == "img" and not (values.get("src") or "").startswith("asset:")):
+            return
+        rendered = "".join(f' {k}="{html.escape(v or "")}"' for k, v in attrs if k != "rel")
+        self.out.append(f"<{tag}{rendered}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)  # void elements: no closing tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.anchors:
+            kind, index = self.anchors.pop()
+            if kind == "keep":
+                self.out.append("</a>")
+            elif kind == "ref" and index is not None:
+                url = self.refs.urls[index]
+                self.refs.titles.setdefault(url, "".join(self.text).strip())
+                self.out.append(f'<sup class="wx-ref">[{self.first + index}]</sup>')
+            return
+        if not self._skipping():
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping():
+            return
+        self.text.append(data)
+        self.out.append(html.escape(data, quote=False))
+
+
+def _references_block(refs: _References, first: int) -> str:
+    if not refs.urls:
+        return ""
+    lines = []
+    for index, url in enumerate(refs.urls):
+        title = refs.titles.get(url) or ""
+        readable = unquote(url)  # 中文 query words read better than %E4%B8%AD
+        url = readable if readable.isprintable() and " " not in readable else url
+        label = f"{title}: {url}" if title and title != url else url
+        lines.append(f'<p class="wx-reference">{first + index}. {html.escape(label, quote=False)}</p>')
+    return ('<section class="wx-references"><p class="wx-references-title">参考资料</p>'
+            + "".join(lines) + "</section>")
+
+
+def article_html(item: ContentItem, body_images: _BodyImages, theme: str) -> str:
+    refs = _References()
+    body = render_body(item.body, image_src=body_images.src, link_href=refs.href)
+    first = body.html.count('class="footnote-item"') + 1  # after the item's own footnotes
+    rewriter = _WeChatRewriter(refs, first)
+    rewriter.feed(body.html)
+    rewriter.close()
+    inner = _EMPTY_PARAGRAPH.sub("", "".join(rewriter.out)) + _references_block(refs, first)
+    return style_for_wechat(f'<section class="wx-article">{inner}</section>', theme)
+
+
+def _cut_on_boundary(text: str, limit: int) -> str:
+    """At most `limit` characters, never splitting a base character from its combining marks,
+    variation selectors or a zero-width joiner sequence."""
+    end = min(limit, len(text))
+    while 0 < end < len(text) and (
+        unicodedata.combining(text[end]) or text[end] in "\u200d\ufe0e\ufe0f" or text[end - 1] == "\u200d"
+    ):
+        end -= 1
+    return text[:end]
+
+
+def derive_digest(body: str) -> str:
+    """A digest from the body's text: whole sentences up to DIGEST_MAX characters when they
+    reach DIGEST_MIN, else a cut with an ellipsis."""
+    text = " ".join(plain_text(body).split())
+    if len(text) <= DIGEST_MAX:
+        return text
+    head = _cut_on_boundary(text, DIGEST_MAX)
+    stop = max(head.rfind(mark) for mark in _SENTENCE_END)
+    if stop + 1 >= DIGEST_MIN:
+        return head[: stop + 1]
+    return _cut_on_boundary(text, DIGEST_MAX - 1) + "…"
+
+
+def _crop(box: tuple[float, float, float, float]) -> str:
+    return "_".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in box)
+
+
+def _cover(item: ContentItem, images: _Images, body_images: _BodyImages) -> tuple[list[Asset], dict, list[Note]]:
+    ref = item.meta.cover
+    data = images.source(ref, url_encoded=False) if ref else None
+    if ref is None:
+        ref = next(iter(body_images.assets), None)
+        data = images.source(ref, url_encoded=True) if ref else None
+    if data is None:
+        if item.meta.cover is None and ref is None:
+            return [], {}, [Note("wechat-cover-missing", "微信文章必须有封面：请在头信息中写 cover，或在正文中放一张本地图片", "cover")]
+        return [], {}, []
+    cover = images.prepare(ref, data, COVER_IMAGE)
+    thumb = images.prepare(ref, data, THUMB_IMAGE)
+    if cover is None or thumb is None:
+        return [], {}, []
+    focus = item.meta.cover_focus
+    fields = {
+        "pic_crop_235_1": _crop(crop_box(cover.width, cover.height, 2.35, focus)),
+        "pic_crop_1_1": _crop(crop_box(cover.width, cover.height, 1.0, focus)),
+        "cover": f"cover/{cover.sha256[:16]}.jpg",
+        "thumb": f"thumb/{thumb.sha256[:16]}.jpg",
+    }
+    assets = [
+        Asset(fields["cover"], cover.data, cover.media_type, "cover", ref, cover.width, cover.height),
+        Asset(fields["thumb"], thumb.data, thumb.media_type, "thumb", ref, thumb.width, thumb.height),
+    ]
+    return assets, fields, []
+
+
+def render_article(item: ContentItem, config: WeChatConfig, context: RenderContext) -> Article:
+    spec = wechat_spec(item) or TargetSpec()
+    images = _Images(item, context.image_cache)
+    body_images = _BodyImages(images)
+    notes: list[Note] = []
+    if not load_theme(config.theme)[1]:
+        notes.append(Note("wechat-theme-unknown", f"排版主题“{config.theme}”不存在，已使用默认主题", warning=True))
+    content = article_html(item, body_images, config.theme)
+    cover_assets, cover_fields, cover_notes = _cover(item, images, body_images)
+    if spec.content_source_url:
+        source_url = spec.content_source_url
+    elif config.content_source:
+        source_url = article_url(item, context.matrix)
+    else:
+        source_url = ""
+    payload = {
+        "title": spec.title or item.meta.title,
+        "author": spec.author or item.meta.author or config.author or "",
+        "digest": spec.digest or item.meta.summary or derive_digest(item.body),
+        "content": content,
+        "content_source_url": source_url,
+        "need_open_comment": int(config.need_open_comment),
+        "only_fans_can_comment": int(config.only_fans_can_comment),
+        "pic_crop_235_1": cover_fields.get("pic_crop_235_1", ""),
+        "pic_crop_1_1": cover_fields.get("pic_crop_1_1", ""),
+        "cover": cover_fields.get("cover"),
+        "thumb": cover_fields.get("thumb"),
+    }
+    for ref in body_images.remote:
+        notes.append(Note("wechat-remote-image", f"微信正文不能引用外部图片“{ref}”，已移除；请把图片放进条目文件夹", ref))
+    notes.extend(images.notes)
+    notes.extend(cover_notes)
+    assets = list({a.name: a for a in body_images.assets.values()}.values()) + cover_assets
+    return Article(payload, assets, notes)
