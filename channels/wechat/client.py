@@ -1,0 +1,255 @@
+"""WeChat Official Account API client: the access token and one call, with errors mapped.
+
+Token (reference/channels.md): one per account from `POST /cgi-bin/stable_token`, cached in the
+shared state under a key that includes the appid, fetched single-flight under a shared lock, so
+sixteen workers make one fetch. When a call answers 40001/40014/42001 the token is refreshed once
+with `force_refresh` (at most 20 a day, 30 s apart, counted in the shared state) and the call is
+retried once; if that fails too the account needs attention (`AuthExpired`).
+
+The access token travels in the query string: no message built here quotes a URL, the token or
+the app secret.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from pydantic import SecretStr
+
+from channels.base import SharedState
+from channels.errors import AuthExpired, ChannelError, Permanent, QuotaExceeded, Rejected, Transient
+from channels.transport import IDEMPOTENCY_HEADER, json_body, send
+from channels.wechat.config import WeChatConfig
+from publisher.settings import account_secret
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TOKEN_REJECTED = {40001, 40014, 42001}
+
+_PERMISSION = {
+    48001: "公众号没有该接口的权限（48001）：请确认公众号已认证，并在微信公众平台开通相应接口权限",
+    48004: "该接口已被微信封禁（48004）：请登录微信公众平台查看封禁原因",
+    50001: "该接口未获授权（50001）：请在微信公众平台为本公众号授权后再试",
+    50002: "公众号受限（50002）：可能因违规被限制使用接口，请登录微信公众平台查看",
+    40164: "本机 IP 地址不在公众号的 IP 白名单中（40164）：请在微信公众平台“开发-基本配置”中添加",
+}
+_CREDENTIALS = {
+    40013: "公众号 AppID 无效（40013）：请检查 publisher.toml 中该账号的 appid",
+    40125: "公众号 AppSecret 无效（40125）：请检查环境变量中配置的密钥",
+    41002: "请求缺少 AppID（41002）：请检查账号配置",
+    41004: "请求缺少 AppSecret（41004）：请在环境变量中配置该账号的密钥",
+}
+_CONTENT = {
+    40005: "图片格式不受支持（40005）：正文图片只能是 JPG 或 PNG",
+    40009: "图片太大（40009）：正文图片须小于 1 MB，封面图片不超过 10 MB",
+    45002: "正文超出长度限制（45002）：须少于 2 万字且小于 1 MB",
+    45003: "标题超出长度限制（45003）：最多 32 个字",
+    45004: "摘要超出长度限制（45004）：最多 128 个字",
+    45005: "“阅读原文”链接太长（45005）：最多 1 KB",
+    45110: "作者超出长度限制（45110）：最多 16 个字",
+    53503: "草稿未通过发布检查（53503）：请在微信公众平台查看草稿",
+}
+
+
+def next_local_midnight(now: datetime | None = None) -> datetime:
+    """When WeChat's daily quotas reset: the next 00:00 in Beijing time."""
+    now = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    return datetime.combine((now + timedelta(days=1)).date(), datetime.min.time(), tzinfo=SHANGHAI)
+
+
+def error_for(code: int, errmsg: str, what: str) -> ChannelError:
+    """The channel error for a non-zero errcode (token errors are handled by the caller)."""
+    if code == -1:
+        return Transient(f"{what}：微信系统繁忙（-1），稍后重试", code=code, retry_after=5.0)
+    if code == 45011:
+        return Transient(f"{what}：接口调用太频繁（45011），稍后重试", code=code, retry_after=60.0)
+    if code == 45009:
+        reset = next_local_midnight()
+        return QuotaExceeded(
+            f"{what}：公众号今日接口调用次数已用完（45009），账号暂停到 {reset:%m月%d日 %H:%M}",
+            code=code,
+            reset_at=reset,
+        )
+    if code in TOKEN_REJECTED:
+        return AuthExpired(
+            f"{what}：接口凭证在强制刷新后仍被拒绝（{code}），请检查公众号的 AppID 和密钥", code=code
+        )
+    if code in _CREDENTIALS:
+        return AuthExpired(f"{what}：{_CREDENTIALS[code]}", code=code)
+    if code in _PERMISSION:
+        return Permanent(f"{what}：{_PERMISSION[code]}", code=code)
+    if code in _CONTENT:
+        return Rejected(f"{what}：{_CONTENT[code]}", code=code)
+    if code == 40007:
+        return Permanent(f"{what}：素材编号（media_id）无效或已失效（40007）", code=code)
+    return Permanent(f"{what}：微信接口返回错误 {code}（{errmsg[:120]}）", code=code)
+
+
+class WeChatClient:
+    """Calls for one account. Safe to share between threads (state is in `SharedState`)."""
+
+    def __init__(
+        self,
+        account_id: str,
+        config: WeChatConfig,
+        state: SharedState,
+        session: requests.Session | None = None,
+        secret: SecretStr | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.config = config
+        self.state = state
+        self.session = session or requests.Session()
+        self._secret = secret
+        self._timeout = (config.connect_timeout_seconds, config.timeout_seconds)
+
+    # -- shared-state keys: the appid is part of each, so two accounts never share a token
+    def _key(self, name: str) -> str:
+        return f"wechat:{self.config.appid}:{name}"
+
+    def _secret_value(self) -> str:
+        secret = self._secret or account_secret(self.account_id)
+        if secret is None:
+            env = "PUBLISHER_SECRET_" + self.account_id.upper().replace("-", "_").replace(".", "_")
+            raise AuthExpired(f"公众号“{self.account_id}”未配置密钥：请设置环境变量 {env}")
+        return secret.get_secret_value()
+
+    # -- token -----------------------------------------------------------------------------
+    def access_token(self) -> str:
+        token = self._cached_token()
+        if token:
+            return token
+        with self.state.lock(self._key("token-lock"), timeout_seconds=30.0):
+            token = self._cached_token()  # another worker may have fetched it while we waited
+            return token or self._fetch_token(force=False)
+
+    def _cached_token(self) -> str | None:
+        raw = self.state.get(self._key("token"))
+        if not raw:
+            return None
+        entry = json.loads(raw)
+        if entry["expires_at"] - self.config.token_margin_seconds <= time.time():
+            return None
+        return entry["token"]
+
+    def _fetch_token(self, *, force: bool) -> str:
+        what = "获取公众号接口凭证"
+        response = send(
+            self.session,
+            "POST",
+            self.config.base_url.rstrip("/") + "/cgi-bin/stable_token",
+            what=what,
+            safe_to_repeat=True,
+            timeout=self._timeout,
+            json={
+                "grant_type": "client_credential",
+                "appid": self.config.appid,
+                "secret": self._secret_value(),
+                "force_refresh": force,
+            },
+        )
+        body = json_body(response, what)
+        code = int(body.get("errcode") or 0)
+        if code or "access_token" not in body:
+            raise error_for(code, self._scrub(str(body.get("errmsg", ""))), what)
+        token, expires_in = str(body["access_token"]), float(body.get("expires_in", 7200))
+        entry = {"token": token, "expires_at": time.time() + expires_in}
+        self.state.set(self._key("token"), json.dumps(entry), ttl_seconds=max(1.0, expires_in))
+        return token
+
+    def refresh_rejected(self, rejected: str) -> str:
+        """A token the platform refused: replace it once, single-flight, within the force budget."""
+        with self.state.lock(self._key("token-lock"), timeout_seconds=30.0):
+            cached = self._cached_token()
+            if cached and cached != rejected:
+                return cached  # someone already replaced it
+            wait = self._forced_refresh_wait()
+            if wait == 0.0:
+                self._note_forced_refresh()
+                return self._fetch_token(force=True)
+            token = self._fetch_token(force=False)
+            if token != rejected:
+                return token
+        if wait is None:
+            reset = next_local_midnight()
+            raise QuotaExceeded(
+                f"公众号“{self.account_id}”的接口凭证失效，且今日强制刷新次数已用完；账号暂停到 {reset:%m月%d日 %H:%M}",
+                code=40001,
+                reset_at=reset,
+            )
+        raise Transient("公众号接口凭证失效，刚刚已强制刷新过，稍后重试", code=40001, retry_after=wait)
+
+    def _forced_refresh_wait(self) -> float | None:
+        """0 if a forced refresh is allowed now, seconds to wait, or None when today's are used."""
+        today = datetime.now(SHANGHAI).strftime("%Y%m%d")
+        used = int(self.state.get(self._key(f"forced-count:{today}")) or 0)
+        if used >= self.config.forced_refresh_per_day:
+            return None
+        last = float(self.state.get(self._key("forced-last")) or 0.0)
+        remaining = last + self.config.forced_refresh_interval_seconds - time.time()
+        return max(0.0, remaining)
+
+    def _note_forced_refresh(self) -> None:
+        today = datetime.now(SHANGHAI).strftime("%Y%m%d")
+        key = self._key(f"forced-count:{today}")
+        self.state.set(key, str(int(self.state.get(key) or 0) + 1), ttl_seconds=2 * 86400)
+        self.state.set(self._key("forced-last"), repr(time.time()), ttl_seconds=86400)
+
+    # -- calls -----------------------------------------------------------------------------
+    def call(
+        self,
+        path: str,
+        *,
+        what: str,
+        safe_to_repeat: bool,
+        json_body_: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """POST `path` with the account's token; return the JSON body or raise a channel error."""
+        token = self.access_token()
+        body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+        code = int(body.get("errcode") or 0)
+        if code in TOKEN_REJECTED:
+            # The platform refused the token before doing anything, so re-sending is safe.
+            token = self.refresh_rejected(token)
+            body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+            code = int(body.get("errcode") or 0)
+        if code:
+            raise error_for(code, self._scrub(str(body.get("errmsg", "")), token), what)
+        return body
+
+    def _post(self, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key):
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        query = {"access_token": token, **(params or {})}
+        if json_body_ is not None:
+            # WeChat wants UTF-8 text, not \\u escapes (escaped Chinese is counted as 6 chars).
+            data = json.dumps(json_body_, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        else:
+            data = None
+        response = send(
+            self.session,
+            "POST",
+            self.config.base_url.rstrip("/") + path,
+            what=what,
+            safe_to_repeat=safe_to_repeat,
+            timeout=self._timeout,
+            params=query,
+            data=data,
+            files=files,
+            headers=headers,
+        )
+        return json_body(response, what)
+
+    def _scrub(self, text: str, token: str | None = None) -> str:
+        secret = self._secret or account_secret(self.account_id)
+        for value in (token, secret.get_secret_value() if secret else None):
+            if value:
+                text = text.replace(value, "***")
+        return text
