@@ -1,0 +1,204 @@
+"""The ledger's heart: transactions, the one guarded state move, the audit trail, reads.
+
+Every state change is a single conditional UPDATE (`… WHERE id = :id AND state = :from
+RETURNING …`) plus its audit row, in one transaction. If someone else moved the row first the
+UPDATE matches nothing and the caller gets None: a second delivery of the same task, a dispatcher
+racing a cancel, a stale worker waking up — all harmless by construction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from publisher.ledger.columns import utcnow
+from publisher.ledger.engine import SQLITE_BEGIN_OPTION
+from publisher.ledger.records import AuditEntry, Publication
+from publisher.ledger.schema import audit_log, publications
+from publisher.ledger.scrub import scrub_data, scrub_text
+from publisher.ledger.states import State, check_transition
+
+
+def os_user() -> str:
+    """Editors' commands are audited under their OS login (getpass.getuser())."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers without passwd entries)
+        return f"uid:{os.getuid()}"
+
+
+def worker_id(prefix: str = "worker") -> str:
+    """A readable, unique-enough id for a process: host, pid."""
+    return f"{prefix}@{socket.gethostname()}:{os.getpid()}"
+
+
+class PublicationNotFound(LookupError):
+    def __init__(self, publication_id: int):
+        super().__init__(f"发布记录 {publication_id} 不存在")
+        self.publication_id = publication_id
+
+
+class LedgerCore:
+    """Connection handling and the guarded move every public operation is built from."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction: BEGIN IMMEDIATE on SQLite (no lock upgrades, no deadlocks)."""
+        options = {SQLITE_BEGIN_OPTION: "IMMEDIATE"}
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _upsert(self, table):
+        """INSERT … ON CONFLICT for this backend (both dialects share the API)."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # -- audit ----------------------------------------------------------------------------
+    def _audit(
+        self,
+        conn: Connection,
+        *,
+        event: str,
+        actor: str,
+        at: datetime,
+        publication_id: int | None = None,
+        item_id: str | None = None,
+        from_state: State | None = None,
+        to_state: State | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        conn.execute(
+            insert(audit_log).values(
+                at=at,
+                publication_id=publication_id,
+                item_id=item_id,
+                event=event,
+                from_state=from_state.value if from_state else None,
+                to_state=to_state.value if to_state else None,
+                actor=actor,
+                detail=scrub_data(detail or {}),
+            )
+        )
+
+    # -- the guarded move -----------------------------------------------------------------
+    def _move(
+        self,
+        conn: Connection,
+        publication_id: int,
+        to: State,
+        *,
+        accept: Iterable[State],
+        event: str,
+        actor: str | None,
+        now: datetime,
+        values: dict[str, Any] | None = None,
+        where: Iterable[Any] = (),
+        detail: dict[str, Any] | None = None,
+        stay: bool = False,
+    ) -> tuple[State | None, Publication | None]:
+        """Move one row to `to` if it is in one of `accept` (and the table allows it).
+
+        Returns (state seen, row after the move). The row is None when the state seen is not
+        acceptable or another transaction moved the row between our read and our UPDATE.
+        """
+        current = conn.execute(
+            select(publications.c.state).where(publications.c.id == publication_id)
+        ).scalar_one_or_none()
+        if current is None:
+            raise PublicationNotFound(publication_id)
+        seen = State(current)
+        if seen not in set(accept):
+            return seen, None
+        if not (stay and seen is to):  # `stay`: an in-place edit (planner update), not a move
+            check_transition(seen, to, publication_id)
+        values = dict(values or {})
+        for key in ("last_error_message", "url"):  # callers scrub; this is the second belt
+            if isinstance(values.get(key), str):
+                values[key] = scrub_text(values[key])
+        stmt = (
+            update(publications)
+            .where(publications.c.id == publication_id, publications.c.state == seen.value, *where)
+            .values(state=to.value, updated_at=now, **values)
+            .returning(*publications.c)
+        )
+        row = conn.execute(stmt).mappings().one_or_none()
+        if row is None:
+            return seen, None
+        moved = Publication.from_row(row)
+        self._audit(
+            conn,
+            event=event,
+            actor=actor or moved.claimed_by or os_user(),
+            at=now,
+            publication_id=moved.id,
+            item_id=moved.item_id,
+            from_state=seen,
+            to_state=to,
+            detail=detail,
+        )
+        return seen, moved
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, publication_id: int) -> Publication | None:
+        """The row as it is now, or None."""
+        with self._read() as conn:
+            row = (
+                conn.execute(select(publications).where(publications.c.id == publication_id))
+                .mappings()
+                .one_or_none()
+            )
+        return Publication.from_row(row) if row else None
+
+    def publications(
+        self,
+        item_id: str | None = None,
+        state: State | str | Iterable[State | str] | None = None,
+        account_id: str | None = None,
+        channel: str | None = None,
+    ) -> list[Publication]:
+        """Rows matching every filter given, oldest first."""
+        stmt = select(publications).order_by(publications.c.id)
+        if item_id is not None:
+            stmt = stmt.where(publications.c.item_id == item_id)
+        if account_id is not None:
+            stmt = stmt.where(publications.c.account_id == account_id)
+        if channel is not None:
+            stmt = stmt.where(publications.c.channel == channel)
+        if state is not None:
+            states = [state] if isinstance(state, str) else list(state)
+            stmt = stmt.where(publications.c.state.in_([State(s).value for s in states]))
+        with self._read() as conn:
+            return [Publication.from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def history(
+        self, item_id: str | None = None, *, publication_id: int | None = None
+    ) -> list[AuditEntry]:
+        """Audit rows of an item (or of one publication), in the order they happened."""
+        stmt = select(audit_log).order_by(audit_log.c.id)
+        if item_id is not None:
+            stmt = stmt.where(audit_log.c.item_id == item_id)
+        if publication_id is not None:
+            stmt = stmt.where(audit_log.c.publication_id == publication_id)
+        with self._read() as conn:
+            return [AuditEntry.from_row(r) for r in conn.execute(stmt).mappings()]
+
+    @staticmethod
+    def _now(now: datetime | None) -> datetime:
+        return now if now is not None else utcnow()

@@ -1,0 +1,268 @@
+"""What an executor does with a claimed row: start, record each phase, finish.
+
+The `attempt` argument is a fencing token: `start` returns the row with `attempts` already
+incremented, and an executor that passes that number to `record_phase` and the `finish_*` calls
+can never write over a later attempt of the same row (after `recover_stale` took it away from a
+worker that was only slow, not dead). Executors should always pass it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from publisher.ledger.controls import stop_reason
+from publisher.ledger.core import LedgerCore, PublicationNotFound
+from publisher.ledger.records import Publication
+from publisher.ledger.schema import publications
+from publisher.ledger.scrub import scrub_data
+from publisher.ledger.states import State
+
+S = State
+# Phase data can only be useful to someone while the row is being worked on (or reconciled).
+_HELD_STATES = frozenset({S.PUBLISHING, S.RETRACTING})
+
+
+class ClaimLost(RuntimeError):
+    """The row is no longer this attempt's to work on; stop before the next irreversible step.
+
+    Raised by `record_phase` *after* the data was saved: what a channel told us is a fact worth
+    keeping whoever holds the row now.
+    """
+
+    def __init__(self, publication: Publication, attempt: int | None):
+        self.publication = publication
+        super().__init__(
+            f"publication {publication.id} is {publication.state} (attempt {publication.attempts}),"
+            f" no longer held by attempt {attempt}"
+        )
+
+
+def _fence(attempt: int | None) -> list:
+    return [] if attempt is None else [publications.c.attempts == attempt]
+
+
+class ExecutionMixin(LedgerCore):
+    def start(self, publication_id: int, worker: str, *, now: datetime | None = None):
+        """queued → publishing for `worker`; attempts += 1. Returns the row, or None.
+
+        None means: not queued any more (a duplicate delivery, a cancel, another worker won), or
+        a freeze/pause arrived after the claim, in which case the row goes back to scheduled.
+        """
+        now = self._now(now)
+        with self._write() as conn:
+            account = conn.execute(
+                select(publications.c.account_id).where(publications.c.id == publication_id)
+            ).scalar_one_or_none()
+            if account is None:
+                raise PublicationNotFound(publication_id)
+            reason = stop_reason(conn, account, now)
+            if reason:
+                self._move(
+                    conn,
+                    publication_id,
+                    S.SCHEDULED,
+                    accept={S.QUEUED},
+                    event="unclaim",
+                    actor=worker,
+                    now=now,
+                    values={"claimed_by": None, "claimed_at": None},
+                    detail={"reason": reason},
+                )
+                return None
+            _, row = self._move(
+                conn,
+                publication_id,
+                S.PUBLISHING,
+                accept={S.QUEUED},
+                event="start",
+                actor=worker,
+                now=now,
+                values={
+                    "attempts": publications.c.attempts + 1,
+                    "claimed_by": worker,
+                    "claimed_at": now,
+                },
+            )
+            return row
+
+    def record_phase(
+        self,
+        publication_id: int,
+        phase: str,
+        data: dict[str, Any],
+        *,
+        attempt: int | None = None,
+        now: datetime | None = None,
+    ) -> Publication:
+        """Merge `data` into `phases[phase]` and audit it, committed before returning.
+
+        Call it before an irreversible request (intent) and after it (what came back). Raises
+        `ClaimLost` (data saved all the same) when the row is no longer publishing/retracting
+        or belongs to a later attempt: the caller must not send the next request.
+        """
+        now = self._now(now)
+        data = scrub_data(dict(data))
+        with self._write() as conn:
+            row = conn.execute(
+                select(publications.c.phases, publications.c.state)
+                .where(publications.c.id == publication_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise PublicationNotFound(publication_id)
+            phases = dict(row.phases or {})
+            phases[phase] = {**phases.get(phase, {}), **data}
+            updated = (
+                conn.execute(
+                    publications.update()
+                    .where(publications.c.id == publication_id)
+                    .values(phases=phases, updated_at=now)
+                    .returning(*publications.c)
+                )
+                .mappings()
+                .one()
+            )
+            pub = Publication.from_row(updated)
+            self._audit(
+                conn,
+                event="phase",
+                actor=pub.claimed_by or "worker",
+                at=now,
+                publication_id=pub.id,
+                item_id=pub.item_id,
+                from_state=pub.state,
+                to_state=pub.state,
+                detail={"phase": phase, "data": data, "attempt": attempt},
+            )
+        if pub.state not in _HELD_STATES or (attempt is not None and pub.attempts != attempt):
+            raise ClaimLost(pub, attempt)
+        return pub
+
+    def finish_published(
+        self,
+        publication_id: int,
+        remote_id: str | None,
+        url: str | None,
+        *,
+        attempt: int | None = None,
+        now: datetime | None = None,
+    ) -> Publication | None:
+        """publishing → published. Also accepted from unconfirmed: the channel has just told this
+        attempt that the post exists, which is exactly what reconciling would learn."""
+        now = self._now(now)
+        with self._write() as conn:
+            return self._move(
+                conn,
+                publication_id,
+                S.PUBLISHED,
+                accept={S.PUBLISHING, S.UNCONFIRMED},
+                event="published",
+                actor=None,
+                now=now,
+                where=_fence(attempt),
+                values={
+                    "remote_id": remote_id,
+                    "url": url,
+                    "published_at": now,
+                    "last_error_code": None,
+                    "last_error_message": None,
+                    "not_before": None,
+                },
+                detail={"remote_id": remote_id, "url": url, "attempt": attempt},
+            )[1]
+
+    def finish_failed(
+        self,
+        publication_id: int,
+        code: str | int | None,
+        message: str,
+        *,
+        attempt: int | None = None,
+        now: datetime | None = None,
+    ) -> Publication | None:
+        """publishing (or unconfirmed) → failed: a permanent error; the editor must act."""
+        return self._finish_with_error(
+            publication_id,
+            S.FAILED,
+            {S.PUBLISHING, S.UNCONFIRMED},
+            "failed",
+            code,
+            message,
+            attempt,
+            now,
+        )
+
+    def mark_unconfirmed(
+        self,
+        publication_id: int,
+        code: str | int | None,
+        message: str,
+        *,
+        attempt: int | None = None,
+        now: datetime | None = None,
+    ) -> Publication | None:
+        """publishing → unconfirmed: the request may have reached the channel, no answer came.
+        Never retried automatically; reconcile (ask the channel) or show it to the editor."""
+        return self._finish_with_error(
+            publication_id,
+            S.UNCONFIRMED,
+            {S.PUBLISHING},
+            "unconfirmed",
+            code,
+            message,
+            attempt,
+            now,
+        )
+
+    def requeue(
+        self,
+        publication_id: int,
+        not_before: datetime,
+        code: str | int | None,
+        message: str,
+        *,
+        attempt: int | None = None,
+        now: datetime | None = None,
+    ) -> Publication | None:
+        """publishing → scheduled with a backoff (`not_before`), attempts kept.
+
+        Only for errors where nothing irreversible reached the channel (DESIGN.md decision 3):
+        token fetch failed, 5xx before acceptance, rate limited.
+        """
+        return self._finish_with_error(
+            publication_id,
+            S.SCHEDULED,
+            {S.PUBLISHING},
+            "requeue",
+            code,
+            message,
+            attempt,
+            now,
+            extra={"not_before": not_before, "claimed_by": None, "claimed_at": None},
+        )
+
+    def _finish_with_error(
+        self, publication_id, to, accept, event, code, message, attempt, now, extra=None
+    ) -> Publication | None:
+        now = self._now(now)
+        code = None if code is None else str(code)
+        values = {"last_error_code": code, "last_error_message": message, **(extra or {})}
+        detail = {"code": code, "message": message, "attempt": attempt}
+        if extra and extra.get("not_before"):
+            detail["not_before"] = extra["not_before"].isoformat()
+        with self._write() as conn:
+            return self._move(
+                conn,
+                publication_id,
+                to,
+                accept=accept,
+                event=event,
+                actor=None,
+                now=now,
+                where=_fence(attempt),
+                values=values,
+                detail=detail,
+            )[1]
