@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import redis
 
@@ -116,11 +116,9 @@ class RedisState:
         try:
             yield
         finally:
-            try:
+            # Held past its expiry and taken over: nothing of ours left to release.
+            with suppress(redis.exceptions.LockError):
                 lock.release()
-            except redis.exceptions.LockError:
-                # Held past its expiry and taken over: nothing of ours left to release.
-                pass
 
     def incr_window(self, key: str, window_seconds: float) -> int:
         """Sliding window on a sorted set: add this event, drop old ones, count what is left."""
