@@ -25,6 +25,7 @@ def _root() -> None:
 _COMMAND_MODULES = [
     "publisher.cli.schema",
     "publisher.cli.check",
+    "publisher.cli.render",
 ]
 
 for _name in _COMMAND_MODULES:

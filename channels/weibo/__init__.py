@@ -1,0 +1,58 @@
+"""Sina Weibo (微博) channel: render and check here; the network side (client, publishing,
+sandbox) lives in the sibling modules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from channels.base import Channel, Limits, Rendition
+from channels.weibo.check import check_post
+from channels.weibo.config import WeiboConfig
+from channels.weibo.render import Note, render_post
+
+if TYPE_CHECKING:
+    from publisher.findings import Finding
+    from publisher.model import ContentItem
+
+
+class WeiboChannel(Channel):
+    name = "weibo"
+    title = "微博"
+    config_class = WeiboConfig
+    limits = Limits(
+        body_max=140,
+        image_max_bytes=5 * 1024 * 1024 - 1,
+        image_types=("image/jpeg", "image/png", "image/gif"),
+        can_retract=True,
+    )
+
+    def __init__(self, account, context):
+        super().__init__(account, context)
+        self._notes: dict[str, list[Note]] = {}
+
+    @property
+    def safe_domains(self) -> list[str]:
+        """The app's registered safe domain; by default the site's own host."""
+        if self.config.safe_domain:
+            return [self.config.safe_domain]
+        host = urlsplit(self.context.matrix.site.base_url).hostname
+        return [host] if host else []
+
+    def render(self, item: ContentItem) -> Rendition:
+        post = render_post(item, self.context, limit=self.config.text_limit, url_weight=self.config.url_weight)
+        rendition = Rendition(
+            item_id=item.id,
+            channel=self.name,
+            account_id=self.account.id,
+            payload=post.payload,
+            assets=tuple(post.assets),
+        )
+        self._notes[rendition.content_hash] = post.notes
+        return rendition
+
+    def check(self, item: ContentItem, rendition: Rendition) -> list[Finding]:
+        notes = self._notes.get(rendition.content_hash)
+        if notes is None:
+            notes = render_post(item, self.context, limit=self.config.text_limit, url_weight=self.config.url_weight).notes
+        return check_post(item, rendition, notes, self.safe_domains)

@@ -1,0 +1,87 @@
+"""A content item as a Weibo post: the text with the item's site link, and one picture.
+
+The text is the editor's `targets.weibo.text` when given (used as written, never cut), else
+“【标题】摘要” with a summary derived from the body when the item has none (only the derived part
+is shortened to fit). The site URL goes last: `statuses/share` requires a link on the app's
+registered safe domain, and the article page is the natural one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from channels.base import Asset, RenderContext
+from channels.weibo.length import fit, weibo_length
+from publisher.images import ImageCache, ImageProblem, inspect, is_remote, read_local
+from publisher.markdown import plain_text, render_body
+from publisher.model import ContentItem, TargetSpec
+from publisher.urls import article_url
+
+PICTURE = {"max_side": 2048, "max_bytes": 5 * 1024 * 1024 - 1, "quality": 88}
+
+
+@dataclass(frozen=True)
+class Note:
+    code: str
+    message: str
+    ref: str | None = None
+    warning: bool = False
+
+
+@dataclass
+class Post:
+    payload: dict
+    assets: list[Asset]
+    notes: list[Note] = field(default_factory=list)
+
+
+def weibo_spec(item: ContentItem) -> TargetSpec | None:
+    return (item.meta.targets or {}).get("weibo")
+
+
+def post_text(item: ContentItem, url: str, limit: int, url_weight: float) -> str:
+    spec = weibo_spec(item)
+    if spec is not None and spec.text:
+        head = spec.text
+    else:
+        head = f"【{item.meta.title}】"
+        summary = item.meta.summary or " ".join(plain_text(item.body).split())
+        # Room left for the summary: the limit minus the title, the link and one space.
+        room = limit - weibo_length(f"{head} {url}", url_weight)
+        if item.meta.summary is None:
+            summary = fit(summary, max(room, 0))
+        head += summary
+    return f"{head} {url}"
+
+
+def _picture_ref(item: ContentItem) -> tuple[str, bool] | None:
+    """(reference, url_encoded): the cover, else the first local body image."""
+    if item.meta.cover:
+        return item.meta.cover, False
+    refs = render_body(item.body).images
+    local = next((ref for ref in refs if not is_remote(ref)), None)
+    return (local, True) if local else None
+
+
+def _picture(item: ContentItem, cache: ImageCache | None) -> tuple[list[Asset], list[Note]]:
+    found = _picture_ref(item)
+    if found is None:
+        return [], []
+    ref, encoded = found
+    try:
+        data = read_local(item.folder, ref, url_encoded=encoded)
+        fmt, _, _ = inspect(data)
+        prepared = (cache or ImageCache(None)).prepare(data, **PICTURE, fmt="PNG" if fmt == "PNG" else "JPEG")
+    except ImageProblem as problem:
+        return [], [Note(f"weibo-{problem.code}", f"微博配图“{ref}”：{problem.message}", ref)]
+    name = f"picture/{prepared.sha256[:16]}.{prepared.extension}"
+    asset = Asset(name, prepared.data, prepared.media_type, "picture", ref, prepared.width, prepared.height)
+    return [asset], []
+
+
+def render_post(item: ContentItem, context: RenderContext, *, limit: int, url_weight: float) -> Post:
+    url = article_url(item, context.matrix)
+    text = post_text(item, url, limit, url_weight)
+    payload = {"text": text, "length": weibo_length(text, url_weight), "limit": limit, "url": url}
+    assets, notes = _picture(item, context.image_cache)
+    return Post(payload, assets, notes)
