@@ -57,6 +57,9 @@ class DuplicateContent(Rejected):
     It may be our own post whose answer was lost (an earlier attempt ended unconfirmed), or
     someone else's; only the ledger knows which, so the adapter does not guess."""
 
+    # Set by the adapter when this publication had already sent the same post without an answer.
+    earlier_attempt: bool = False
+
 
 class QuotaExceeded(Permanent):
     def __init__(self, message: str, *, code: str | int | None = None, reset_at: datetime | None = None):

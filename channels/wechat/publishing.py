@@ -11,8 +11,8 @@ from `ctx.receipt.phases` and continues where an earlier attempt stopped. A subm
 was lost (or a crash between sending it and recording the publish_id) is never re-sent: the next
 attempt raises `Unconfirmed` so someone checks the account first.
 
-Phase data is recorded flat (`phases.update(data)` in the ledger); reading also accepts phases
-nested under their phase name.
+The ledger keeps phases nested (`phases[phase] = {**old, **data}`); reading also accepts flat
+phases (`{"draft_media_id": …}`).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class WeChatPublisher:
 
         def record(phase: str, **data: Any) -> None:
             ctx.record(phase, **data)
-            phases.update(data)
+            phases[phase] = {**phases.get(phase, {}), **data}  # as the ledger keeps it
 
         if not recorded(phases, "publish_id"):
             draft_id = recorded(phases, "draft_media_id")
@@ -209,12 +209,13 @@ class WeChatPublisher:
             items = (body.get("article_detail") or {}).get("item") or [{}]
             url = items[0].get("article_url")
             if recorded(receipt.phases, "article_url") != url:
-                ctx.record(
-                    "published",
-                    article_id=article_id,
-                    article_url=url,
-                    published_at=datetime.now(SHANGHAI).isoformat(),
-                )
+                published = {
+                    "article_id": article_id,
+                    "article_url": url,
+                    "published_at": datetime.now(SHANGHAI).isoformat(),
+                }
+                ctx.record("published", **published)
+                receipt.phases["published"] = published  # metrics() needs the day
             return PublishStatus(state="published", url=url, remote_id=article_id)
         if code == 1:
             return PublishStatus(state="publishing")
@@ -238,7 +239,7 @@ class WeChatPublisher:
                 break
             time.sleep(interval)
         if status.state == "published":
-            receipt = Receipt(phases={**receipt.phases}, remote_id=status.remote_id, url=status.url)
+            receipt = Receipt(phases=receipt.phases, remote_id=status.remote_id, url=status.url)
         return receipt, status
 
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:

@@ -1,0 +1,111 @@
+"""Both sandboxes on one port: WeChat under `/wechat`, Weibo under `/weibo`, a start page at `/`.
+
+    handle = start_sandbox(port=0)          # a free port, in a background thread
+    handle.wechat_base_url                  # http://127.0.0.1:PORT/wechat  -> WeChatConfig.base_url
+    handle.weibo_base_url                   # http://127.0.0.1:PORT/weibo   -> WeiboConfig.base_url
+    handle.stop()
+
+`publisher sandbox --port 8800` runs the same in the foreground. Default credentials: WeChat
+appid `wx-sandbox-1` (any `wx…`) with secret `sandbox-secret`; Weibo tokens `sandbox-token-1`
+(any `sandbox-token…`). Faults come from PUBLISHER_SANDBOX_* (channels/sandbox_faults.py) and the
+admin endpoints (channels/sandbox_app.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from channels.sandbox_faults import Faults, FaultSettings, settings_from_env
+from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
+from channels.weibo.sandbox import WeiboSandbox, WeiboSandboxConfig
+
+WECHAT_PREFIX, WEIBO_PREFIX = "/wechat", "/weibo"
+WECHAT_APPID, WECHAT_SECRET, WEIBO_TOKEN = "wx-sandbox-1", "sandbox-secret", "sandbox-token-1"
+
+_START_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>渠道沙箱</title><style>body{max-width:640px;margin:40px auto;font:16px/1.8 sans-serif;
+padding:0 16px}code{background:#f4f4f4;padding:1px 4px}</style></head><body>
+<h1>渠道沙箱</h1><p>本机模拟的微信公众号与微博接口，发布的内容只保存在这里，不会发到真实平台。</p>
+<ul><li><a href="wechat/">微信公众号沙箱：已发布的文章</a></li>
+<li><a href="weibo/">微博沙箱：已发布的微博</a></li></ul>
+<p>默认凭据：公众号 AppID <code>wx-sandbox-1</code>（任何以 wx 开头的都可以），密钥
+<code>sandbox-secret</code>；微博令牌 <code>sandbox-token-1</code>（任何以 sandbox-token 开头的都可以）。</p>
+</body></html>"""
+
+
+def _start_page(environ, start_response):
+    request = Request(environ)
+    if request.path not in ("", "/"):
+        return Response("not found", status=404)(environ, start_response)
+    return Response(_START_PAGE, content_type="text/html; charset=utf-8")(environ, start_response)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Access log without query strings: WeChat puts the access token there."""
+
+    def log_request(self, code="-", size="-") -> None:
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s" %s', self.command, path, code)
+
+
+class _SilentHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+@dataclass
+class SandboxHandle:
+    url: str
+    wechat: WeChatSandbox
+    weibo: WeiboSandbox
+    server: BaseWSGIServer
+    thread: threading.Thread | None = None
+
+    @property
+    def wechat_base_url(self) -> str:
+        return self.url + WECHAT_PREFIX
+
+    @property
+    def weibo_base_url(self) -> str:
+        return self.url + WEIBO_PREFIX
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+
+def build_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    wechat_config: WeChatSandboxConfig | None = None,
+    weibo_config: WeiboSandboxConfig | None = None,
+    faults: FaultSettings | None = None,
+    quiet: bool = True,
+) -> SandboxHandle:
+    """Both sandboxes behind one server socket, not yet serving."""
+    settings = faults or settings_from_env()
+    wechat = WeChatSandbox(wechat_config, Faults(settings))
+    weibo = WeiboSandbox(weibo_config, Faults(settings))
+    app = DispatcherMiddleware(_start_page, {WECHAT_PREFIX: wechat, WEIBO_PREFIX: weibo})
+    handler = _SilentHandler if quiet else _QuietHandler
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return SandboxHandle(f"http://{shown}:{server.server_port}", wechat, weibo, server)
+
+
+def start_sandbox(port: int = 0, host: str = "127.0.0.1", **options) -> SandboxHandle:
+    """Serve both sandboxes from a daemon thread (tests, the demo); call `.stop()` when done."""
+    handle = build_sandbox(host, port, **options)
+    handle.thread = threading.Thread(target=handle.server.serve_forever, name="channel-sandbox", daemon=True)
+    handle.thread.start()
+    return handle
