@@ -23,6 +23,7 @@ def _root() -> None:
 
 # One module per concern; each adds its commands to `app`.
 _COMMAND_MODULES = [
+    "publisher.cli.sandbox",
     "publisher.cli.schema",
     "publisher.cli.check",
     "publisher.cli.render",

@@ -1,0 +1,53 @@
+"""`publisher sandbox`: the WeChat and Weibo sandbox servers, in the foreground."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from publisher.cli.common import console, fail
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def sandbox(
+        port: int = typer.Option(8800, "--port", "-p", help="监听端口（0 表示随机空闲端口）"),
+        host: str = typer.Option("127.0.0.1", "--host", help="监听地址；管理接口始终只接受本机访问"),
+        faults: str = typer.Option("", "--faults", help='故障开关（JSON），如 \'{"error": {"rate": 0.1}}\''),
+        seed: int | None = typer.Option(None, "--seed", help="故障随机数种子（同一种子，同样的故障）"),
+        log: bool = typer.Option(True, "--log/--no-log", help="是否打印访问日志（不含查询参数）"),
+    ) -> None:
+        """启动本地渠道沙箱（模拟微信公众号与微博接口），供演示与测试使用。"""
+        from pydantic import ValidationError
+
+        from channels.sandbox_faults import settings_from_env
+        from channels.sandbox_server import WECHAT_APPID, WECHAT_SECRET, WEIBO_TOKEN, build_sandbox
+
+        try:
+            settings = settings_from_env()
+            changes = json.loads(faults) if faults else {}
+            if seed is not None:
+                changes["seed"] = seed
+            settings = settings.model_validate({**settings.model_dump(), **changes})
+        except (ValueError, ValidationError) as exc:
+            raise fail(f"故障开关设置有误：{exc}") from None
+        try:
+            handle = build_sandbox(host, port, faults=settings, quiet=not log)
+        except OSError as exc:
+            raise fail(f"无法在 {host}:{port} 上启动沙箱：{exc.strerror or exc}") from None
+        console.print(f"渠道沙箱已启动：{handle.url}/")
+        console.print(
+            f"  微信公众号接口 base_url = {handle.wechat_base_url}（AppID {WECHAT_APPID}，密钥 {WECHAT_SECRET}）",
+            soft_wrap=True,
+        )
+        console.print(f"  微博接口       base_url = {handle.weibo_base_url}（令牌 {WEIBO_TOKEN}）")
+        console.print(f"  已发布内容：{handle.wechat_base_url}/  与  {handle.weibo_base_url}/")
+        console.print("按 Ctrl+C 停止。")
+        try:
+            handle.server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            handle.server.server_close()
+            console.print("渠道沙箱已停止。")
