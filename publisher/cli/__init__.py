@@ -27,6 +27,7 @@ _COMMAND_MODULES = [
     "publisher.cli.schema",
     "publisher.cli.check",
     "publisher.cli.render",
+    "publisher.cli.preview",
 ]
 
 for _name in _COMMAND_MODULES:
