@@ -28,6 +28,7 @@ _COMMAND_MODULES = [
     "publisher.cli.check",
     "publisher.cli.render",
     "publisher.cli.preview",
+    "publisher.cli.site",
 ]
 
 for _name in _COMMAND_MODULES:

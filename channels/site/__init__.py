@@ -1,0 +1,105 @@
+"""The agency's website (门户网站): a static site built from the same items.
+
+`SiteChannel` is the adapter the scheduler uses: `render` is pure (the article page and its
+images), `publish` puts the page into the configured output folder, refreshes every list, feed and
+the sitemap, then deploys; `retract` takes the page down the same way. `build_site` (builder.py)
+builds the whole site from the content repo (`publisher site build`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from channels.base import Channel, Limits, PublishContext, PublishStatus, Receipt, Rendition
+from channels.errors import Permanent, Rejected, Transient
+from channels.site.config import SiteConfig
+from channels.site.deploy import DeployError, deploy
+from channels.site.publishing import page_from_rendition, publish_item, retract_item
+from channels.site.render import SiteRenderError, render_article
+from publisher.findings import Finding
+
+if TYPE_CHECKING:
+    from publisher.model import ContentItem
+
+
+class SiteChannel(Channel):
+    name = "site"
+    title = "门户网站"
+    config_class = SiteConfig
+    limits = Limits(image_types=("image/jpeg", "image/png"), can_retract=True)
+    config: SiteConfig
+
+    @property
+    def out_dir(self) -> Path:
+        if self.config.out_dir is not None:
+            return self.config.out_dir
+        from publisher.settings import Settings
+
+        return Settings().site_dir
+
+    def render(self, item: ContentItem) -> Rendition:
+        try:
+            page = render_article(
+                item,
+                self.context.matrix,
+                image_cache=self.context.image_cache,
+                widths=tuple(self.config.image_widths),
+                quality=self.config.image_quality,
+            )
+            payload = {
+                "path": page.entry.path,
+                "url": self.context.matrix.site.base_url + page.entry.path,
+                "title": page.entry.title,
+                "html": page.html,
+                "entry": page.entry.to_dict(),
+            }
+        except SiteRenderError as exc:
+            # Rendering stays total: the problem travels in the payload and check() reports it.
+            payload = {"path": None, "url": None, "title": item.meta.title, "html": "", "problem": str(exc)}
+            page = None
+        return Rendition(item.id, self.name, self.account.id, payload, page.assets if page else ())
+
+    def check(self, item: ContentItem, rendition: Rendition) -> list[Finding]:
+        problem = rendition.payload.get("problem")
+        if problem:
+            return [Finding("site-render", f"网站页面无法生成：{problem}", item.display_path)]
+        return []
+
+    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
+        if rendition.payload.get("problem"):
+            raise Rejected(f"网站页面无法生成：{rendition.payload['problem']}")
+        page = page_from_rendition(rendition)
+        try:
+            publish_item(self.out_dir, self.context.matrix, page, key=rendition.content_hash)
+        except SiteRenderError as exc:
+            raise Rejected(str(exc)) from None
+        except OSError as exc:
+            raise Transient(f"写入网站目录失败：{exc.strerror or exc}", retry_after=30.0) from None
+        ctx.record("written", path=page.entry.path)
+        self._deploy()
+        return Receipt(phases={"path": page.entry.path, "item_id": rendition.item_id},
+                       remote_id=page.entry.path, url=rendition.payload["url"])
+
+    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
+        path = receipt.phases.get("path") or receipt.remote_id
+        if path and (self.out_dir / path.lstrip("/")).is_file():
+            return PublishStatus("published", url=receipt.url, remote_id=receipt.remote_id)
+        return PublishStatus("deleted", url=receipt.url, remote_id=receipt.remote_id, reason="页面文件不存在")
+
+    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
+        item_id = receipt.phases.get("item_id")
+        if not item_id:
+            raise Permanent("回执中没有条目标识，无法撤稿")
+        try:
+            retract_item(self.out_dir, self.context.matrix, item_id)
+        except OSError as exc:
+            raise Transient(f"修改网站目录失败：{exc.strerror or exc}", retry_after=30.0) from None
+        self._deploy()
+
+    def _deploy(self) -> None:
+        try:
+            deploy(self.out_dir, self.config)
+        except DeployError as exc:
+            # The folder is already right; a retry only needs to deploy again.
+            raise Transient(str(exc), retry_after=60.0) from None

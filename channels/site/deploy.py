@@ -1,0 +1,78 @@
+"""Getting the built folder to the web server: serve it in place, mirror it into another folder,
+rsync it, or run a configured command. Every failure is a `DeployError` with a Chinese message."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from channels.site.config import SiteConfig
+
+
+class DeployError(Exception):
+    """Deployment failed; the message is for editors and operators."""
+
+
+def mirror(source: Path, target: Path) -> list[str]:
+    """Make `target` hold exactly `source`'s files, copying only what differs. Returns changed paths."""
+    changed: list[str] = []
+    target.mkdir(parents=True, exist_ok=True)
+    wanted: set[Path] = set()
+    for base, _dirs, files in os.walk(source):
+        for name in files:
+            if name.startswith("."):
+                continue  # temporary files of a write in progress
+            src = Path(base, name)
+            rel = src.relative_to(source)
+            wanted.add(rel)
+            dst = target / rel
+            if dst.is_file() and filecmp.cmp(src, dst, shallow=False):
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dst.with_name(f".{dst.name}.tmp")
+            shutil.copy2(src, tmp)
+            os.replace(tmp, dst)
+            changed.append(rel.as_posix())
+    for base, dirs, files in os.walk(target, topdown=False):
+        for name in files:
+            rel = Path(base, name).relative_to(target)
+            if rel not in wanted:
+                Path(base, name).unlink()
+                changed.append(rel.as_posix())
+        for name in dirs:
+            folder = Path(base, name)
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    return sorted(changed)
+
+
+def _run(argv: list[str], timeout: float) -> None:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise DeployError(f"找不到部署命令：{argv[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise DeployError(f"部署命令超过 {timeout:.0f} 秒仍未结束：{argv[0]}") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
+        raise DeployError(f"部署命令失败（退出码 {done.returncode}）：{detail[0]}")
+
+
+def deploy(out: Path, config: SiteConfig) -> str:
+    """Deploy the folder `out` as configured; returns a short Chinese description of what was done."""
+    if config.deploy == "folder":
+        if not config.target:
+            return f"网站目录 {out} 即为发布目录"
+        changed = mirror(out, Path(config.target))
+        return f"已同步到 {config.target}（{len(changed)} 个文件有变化）"
+    if config.deploy == "rsync":
+        if shutil.which("rsync") is None:
+            raise DeployError("未安装 rsync，无法部署（可改用 deploy = \"folder\"）")
+        _run(["rsync", "-a", "--delete", f"{out}/", str(config.target)], config.timeout_seconds)
+        return f"已用 rsync 同步到 {config.target}"
+    argv = [part.replace("{out}", str(out)) for part in config.command or []]
+    _run(argv, config.timeout_seconds)
+    return f"已执行部署命令 {argv[0]}"

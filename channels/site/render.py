@@ -1,0 +1,240 @@
+"""One article page, rendered purely: the item (and its image files) in, the page's HTML, its
+list entry (what indexes, feeds and the sitemap show) and its image files out.
+
+Images: every picture becomes a few JPEG/PNG variants (`srcset` widths, e.g. 480/960/1600)
+through `publisher.images`, so orientation is applied and EXIF/GPS dropped. Variants sit in a
+folder named after the page (`/col/2026/11/slug/…`), so retracting an item removes one folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+from markupsafe import Markup
+from PIL import Image
+
+from channels.base import Asset
+from channels.site import theme
+from channels.site.config import DEFAULT_WIDTHS
+from publisher.images import ImageCache, ImageProblem, inspect, read_local
+from publisher.markdown import plain_text, render_body
+from publisher.matrix import Matrix
+from publisher.model import ContentItem
+from publisher.urls import article_path, item_column
+
+PLACEHOLDER = "asset:site-image/"
+SIZES = "(min-width: 46em) 40em, 100vw"
+SUMMARY_CHARS = 120
+_IMG = re.compile(r'<img((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>')
+_ATTR = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+_ALIGN = re.compile(r' style="text-align:\s*(left|center|right);?"')
+_ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+class SiteRenderError(Exception):
+    """An item that cannot become a page; the message is for editors (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a list page, a feed and the sitemap know about one article."""
+
+    id: str
+    path: str
+    title: str
+    summary: str
+    column: str
+    published: str  # ISO 8601 with offset
+    department: str
+    author: str
+    tags: list[str] = field(default_factory=list)
+    expires: str | None = None
+
+    @property
+    def published_at(self) -> datetime:
+        return datetime.fromisoformat(self.published)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Entry:
+        return cls(**{**data, "tags": list(data.get("tags", []))})
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    entry: Entry
+    html: str
+    assets: tuple[Asset, ...]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One source picture as responsive variants, smallest first."""
+
+    variants: tuple[Asset, ...]
+
+    def tag(self, page_path: str, alt: str, extra: str = "", *, lazy: bool = True) -> str:
+        largest = self.variants[-1]
+        srcset = ", ".join(f"{theme.relative(page_path, '/' + v.name)} {v.width}w" for v in self.variants)
+        src = theme.relative(page_path, "/" + self.variants[min(1, len(self.variants) - 1)].name)
+        loading = ' loading="lazy"' if lazy else ""
+        return (
+            f'<img src="{src}" srcset="{srcset}" sizes="{SIZES}" width="{largest.width}" '
+            f'height="{largest.height}" alt="{alt}"{extra}{loading} decoding="async">'
+        )
+
+
+def _slug_stem(name: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+    return stem[:40] or "image"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class PictureMaker:
+    """Reads an item's picture files and prepares their variants (through the cache)."""
+
+    def __init__(self, item: ContentItem, folder: str, cache: ImageCache, widths: tuple[int, ...], quality: int):
+        self.item, self.folder, self.cache = item, folder, cache
+        self.widths, self.quality = tuple(sorted(set(widths))), quality
+        self.assets: dict[str, Asset] = {}
+
+    def _source(self, ref: str, url_encoded: bool) -> bytes:
+        try:
+            return read_local(self.item.folder, ref, url_encoded=url_encoded)
+        except ImageProblem as exc:
+            raise SiteRenderError(exc.message) from None
+
+    def make(self, ref: str, role: str, *, url_encoded: bool = False) -> Picture:
+        data = self._source(ref, url_encoded)
+        try:
+            _, width, height = inspect(data)
+            with Image.open(io.BytesIO(data)) as im:
+                orientation = im.getexif().get(0x0112)
+        except ImageProblem as exc:
+            raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
+        except Exception:
+            orientation = None
+        if orientation in _ROTATED:
+            width, height = height, width
+        long_side = max(width, height)
+        variants: list[Asset] = []
+        tag = hashlib.sha256(data).hexdigest()[:10]
+        stem = _slug_stem(unquote(ref) if url_encoded else ref)
+        targets = [w for w in self.widths if w < width] + [min(width, self.widths[-1])]
+        for target in sorted(set(targets)):
+            max_side = None if target >= width else math.ceil(target * long_side / width)
+            try:
+                prepared = self.cache.prepare(data, max_side=max_side, quality=self.quality)
+            except ImageProblem as exc:
+                raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
+            if variants and prepared.width <= variants[-1].width:
+                continue
+            name = f"{self.folder}/{stem}-{tag}-{prepared.width}.{prepared.extension}"
+            asset = Asset(name, prepared.data, prepared.media_type, role if not variants else "variant",
+                          ref, prepared.width, prepared.height)
+            variants.append(asset)
+            self.assets[name] = asset
+        return Picture(tuple(variants))
+
+
+def _shift_headings(html: str) -> str:
+    """The page's title is the only h1: body headings start at h2, keeping their order."""
+    levels = [int(m[2]) for m in _HEADING.finditer(html)]
+    if not levels or min(levels) >= 2:
+        return html
+    shift = 2 - min(levels)
+    return _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + shift)}>", html)
+
+
+def summary_of(item: ContentItem) -> str:
+    if item.meta.summary:
+        return item.meta.summary
+    text = " ".join(plain_text(item.body).split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def entry_of(item: ContentItem, matrix: Matrix) -> Entry:
+    meta = item.meta
+    return Entry(
+        id=item.id,
+        path=article_path(item, matrix),
+        title=meta.title,
+        summary=summary_of(item),
+        column=item_column(item, matrix),
+        published=meta.publish_at.astimezone(matrix.tz).isoformat(),
+        department=meta.department,
+        author=meta.author,
+        tags=list(meta.tags),
+        expires=meta.expire_at.astimezone(matrix.tz).isoformat() if meta.expire_at else None,
+    )
+
+
+def render_article(
+    item: ContentItem,
+    matrix: Matrix,
+    *,
+    image_cache: ImageCache | None = None,
+    widths: tuple[int, ...] = DEFAULT_WIDTHS,
+    quality: int = 82,
+) -> ArticlePage:
+    """Render one item's page. Raises SiteRenderError (Chinese message) for a bad item."""
+    entry = entry_of(item, matrix)
+    if matrix.columns and matrix.column(entry.column) is None:
+        raise SiteRenderError(f"栏目“{entry.column}”未在 publisher.toml 中定义")
+    page_path = entry.path
+    pictures = PictureMaker(item, page_path[: -len(".html")].lstrip("/"), image_cache or ImageCache(None),
+                            widths, quality)
+
+    refs: list[str] = []
+
+    def image_src(ref: str) -> str:
+        if ref not in refs:
+            refs.append(ref)
+        return f"{PLACEHOLDER}{refs.index(ref)}"
+
+    body = render_body(item.body, image_src=image_src)
+    made = [pictures.make(ref, "body", url_encoded=True) for ref in refs]
+
+    def replace_img(match: re.Match) -> str:
+        attrs = dict(_ATTR.findall(match[1]))
+        src = attrs.get("src", "")
+        if not src.startswith(PLACEHOLDER):
+            return ""  # an image whose source the sanitizer refused
+        picture = made[int(src[len(PLACEHOLDER):])]
+        title = f' title="{attrs["title"]}"' if attrs.get("title") else ""
+        return picture.tag(page_path, attrs.get("alt", ""), title)
+
+    html = _IMG.sub(replace_img, body.html)
+    html = _ALIGN.sub(lambda m: f' class="align-{m[1]}"', _shift_headings(html))
+
+    cover = None
+    if item.meta.cover:
+        cover = pictures.make(item.meta.cover, "cover").tag(page_path, _escape(entry.title), lazy=False)
+
+    column = matrix.column(entry.column)
+    published = item.meta.publish_at
+    page = theme.render(
+        "article.html.j2",
+        **theme.page_frame(page_path, matrix, title=entry.title, description=entry.summary, current=entry.column),
+        entry=entry,
+        column_name=column.name if column else entry.column,
+        column_href=theme.relative(page_path, theme.column_index_path(entry.column)),
+        published_text=theme.display_time(published, matrix),
+        published_machine=theme.machine_time(published, matrix),
+        cover=Markup(cover) if cover else None,
+        body=Markup(html),
+    )
+    return ArticlePage(entry, page, tuple(pictures.assets[name] for name in sorted(pictures.assets)))
