@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     executor: Literal["local", "celery"] = "local"
     timezone: str = "Asia/Shanghai"
-    # Git: read the committed state of this branch (None: the working tree, for plain folders).
+    # Git: sync reads the committed state of `branch` (default: the checked-out branch), fetching
+    # its upstream first when it has one. `use_git=false` reads the working tree instead; a folder
+    # outside git is always read as it is.
+    use_git: bool = True
     branch: str | None = None
     tick_seconds: float = 2.0
     log_level: str = "INFO"

@@ -29,6 +29,7 @@ _COMMAND_MODULES = [
     "publisher.cli.render",
     "publisher.cli.preview",
     "publisher.cli.site",
+    "publisher.cli.plan",
 ]
 
 for _name in _COMMAND_MODULES:

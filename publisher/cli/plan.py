@@ -1,0 +1,64 @@
+"""`publisher plan`: what sync would do, per account and when — without changing anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from publisher.cli.common import EXIT_USAGE, console, err_console, open_workspace
+from publisher.ledger import open_ledger
+from publisher.matrix import MatrixError
+from publisher.planner import ACTION_LABELS
+from publisher.source import SourceError
+from publisher.sync import sync
+
+_STYLE = {"blocked": "red", "changed": "yellow", "cancel": "yellow", "retract": "yellow",
+          "create": "green", "update": "cyan", "site-update": "cyan"}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    def plan_command(
+        content: Path = typer.Option(None, "--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）"),
+        fmt: str = typer.Option("text", "--format", help="text 或 json"),
+        show_all: bool = typer.Option(False, "--all", help="也列出不变和已完成的发布"),
+    ) -> None:
+        """显示同步将要做什么：按账号列出新建、更新、受阻、取消和发布后改动（不做任何修改）。"""
+        ws = open_workspace(content)
+        try:
+            with open_ledger(ws.settings.resolved_database_url) as ledger:
+                report = sync(ws.root, ledger, ws.settings, apply=False)
+        except (MatrixError, SourceError) as exc:
+            err_console.print(f"[red]错误：[/red]{exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        entries = report.plan.entries
+        if fmt == "json":
+            typer.echo(json.dumps({"commit": report.commit, "entries": [e.to_dict() for e in entries],
+                                   "load_errors": [f.to_dict() for f in report.findings]},
+                                  ensure_ascii=False, indent=2))
+            return
+        tz = report.matrix.tz
+        shown = [e for e in entries if show_all or e.action not in ("unchanged", "done")]
+        source = f"提交 {report.commit[:10]}" if report.commit else "工作目录（未使用 git）"
+        console.print(f"内容来源：{source}")
+        for account in report.matrix.accounts:
+            rows = [e for e in shown if e.account_id == account.id]
+            if not rows:
+                continue
+            table = Table(title=f"{account.name}（{account.id}）", title_justify="left")
+            for column in ("动作", "时间", "条目", "标题", "说明"):
+                table.add_column(column)
+            for e in sorted(rows, key=lambda e: (e.scheduled_at is None, e.scheduled_at or 0, e.item_id)):
+                when = e.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if e.scheduled_at else ""
+                style = _STYLE.get(e.action, "")
+                table.add_row(f"[{style}]{ACTION_LABELS.get(e.action, e.action)}[/]" if style else ACTION_LABELS.get(e.action, e.action),
+                              when, e.item_id, e.title, e.reason or "")
+            console.print(table)
+        for f in report.findings:
+            err_console.print(f"{f.location}: [red]无法读取[/red] {f.message}")
+        counts = {a: report.plan.count(a) for a in ACTION_LABELS}
+        summary = "，".join(f"{ACTION_LABELS[a]} {n}" for a, n in counts.items() if n)
+        console.print(f"合计：{summary or '无变化'}")
