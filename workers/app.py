@@ -1,0 +1,63 @@
+"""The Celery app: broker, reliability settings and the beat schedule, all from the settings.
+
+Reliability (DESIGN.md, decisions 1–2, and "Pitfalls already known"):
+- `task_acks_late` + `task_reject_on_worker_lost`: a task whose worker dies goes back to the
+  queue instead of vanishing; the ledger claim makes its second run harmless.
+- `worker_prefetch_multiplier = 1`: a worker holds one unacked message per process, so a dead
+  worker strands as little as possible.
+- `visibility_timeout` above the longest task time limit plus the longest countdown: Redis
+  redelivers any unacked message older than it, and a task still running must not run twice.
+- JSON only: tasks carry publication ids, never pickled objects.
+- No `rate_limit`: it counts per process; shared budgets live in Redis (`publisher.quotas`).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from publisher.runtime import SchedulingSettings
+from publisher.settings import Settings
+
+PUBLISH_TASK = "workers.tasks.publish"
+TICK_TASK = "workers.tasks.dispatch_tick"
+POLL_TASK = "workers.tasks.poll_status"
+
+
+def create_app(settings: Settings | None = None, scheduling: SchedulingSettings | None = None) -> Celery:
+    settings = settings or Settings()
+    scheduling = scheduling or SchedulingSettings()
+    app = Celery("workers", broker=settings.broker_url, include=["workers.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=scheduling.task_time_limit,
+        task_soft_time_limit=scheduling.soft_time_limit,
+        broker_transport_options={"visibility_timeout": scheduling.visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        timezone=settings.timezone,
+        enable_utc=True,
+        beat_schedule={
+            "dispatch-tick": {
+                "task": TICK_TASK,
+                "schedule": settings.tick_seconds,
+                # A tick that waited longer than two ticks is worthless: the next one is coming.
+                "options": {"expires": max(1.0, 2 * settings.tick_seconds)},
+            },
+            "poll-status": {
+                "task": POLL_TASK,
+                "schedule": scheduling.poll_seconds,
+                "options": {"expires": max(1.0, scheduling.poll_seconds)},
+            },
+        },
+    )
+    return app
+
+
+app = create_app()

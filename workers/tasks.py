@@ -1,0 +1,54 @@
+"""The tasks: each one line of work in `publisher`, with the runtime opened once per process.
+
+The runtime (ledger engine, Redis client) is opened lazily in the process that runs the task, never
+inherited across prefork's fork: SQLAlchemy pools and Redis connections must not be shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from publisher.dispatcher import poll, tick
+from publisher.executors import CeleryExecutor
+from publisher.publish import publish_publication
+from publisher.runtime import Runtime, open_runtime
+from workers.app import POLL_TASK, PUBLISH_TASK, TICK_TASK, app
+
+log = logging.getLogger(__name__)
+_guard = threading.Lock()
+_runtime: tuple[int, Runtime] | None = None
+
+
+def runtime() -> Runtime:
+    global _runtime
+    with _guard:
+        if _runtime is None or _runtime[0] != os.getpid():
+            _runtime = (os.getpid(), open_runtime(shared="redis"))
+        return _runtime[1]
+
+
+@app.task(name=PUBLISH_TASK)
+def publish(publication_id: int) -> str:
+    try:
+        outcome = publish_publication(int(publication_id), runtime())
+    except SoftTimeLimitExceeded:
+        # The row stays `publishing`; stale recovery decides (unconfirmed if a phase was recorded).
+        log.error("发布记录 %s 超时，留待回收", publication_id)
+        return "timeout"
+    log.info("发布记录 %s：%s %s", publication_id, outcome.result, outcome.message)
+    return outcome.result
+
+
+@app.task(name=TICK_TASK)
+def dispatch_tick() -> int:
+    report = tick(runtime(), CeleryExecutor(app))
+    return len(report.submitted)
+
+
+@app.task(name=POLL_TASK)
+def poll_status() -> int:
+    return poll(runtime()).polled
