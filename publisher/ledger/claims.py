@@ -54,16 +54,20 @@ class ClaimsMixin(LedgerCore):
         )
         if self.dialect == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True, of=publications)
-        stmt = (
-            update(publications)
-            .where(
-                publications.c.id.in_(candidates.scalar_subquery()),
-                publications.c.state == S.SCHEDULED.value,
-            )
-            .values(state=S.QUEUED.value, claimed_by=worker, claimed_at=now, updated_at=now)
-            .returning(*publications.c)
-        )
+        # Two statements, not `UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED)`: PostgreSQL
+        # may rescan such a subquery once per row, and each rescan skips the rows this very
+        # statement just updated, so the LIMIT stops limiting. The ids are locked (PostgreSQL) or
+        # the database is (SQLite, BEGIN IMMEDIATE) until commit, and the UPDATE re-checks state.
         with self._write() as conn:
+            ids = list(conn.execute(candidates).scalars())
+            if not ids:
+                return []
+            stmt = (
+                update(publications)
+                .where(publications.c.id.in_(ids), publications.c.state == S.SCHEDULED.value)
+                .values(state=S.QUEUED.value, claimed_by=worker, claimed_at=now, updated_at=now)
+                .returning(*publications.c)
+            )
             rows = [Publication.from_row(r) for r in conn.execute(stmt).mappings()]
             if rows:
                 conn.execute(

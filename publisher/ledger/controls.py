@@ -16,17 +16,18 @@ from publisher.ledger.records import AccountPause, Freeze, FrozenState
 from publisher.ledger.schema import GLOBAL_SCOPE, account_status, freezes, publications
 
 
-def not_stopped_clause(now: datetime):
-    """SQL condition on `publications`: no freeze covers the row's account, and it is not paused."""
+def not_stopped_clause(now: datetime, rows=publications):
+    """SQL condition on `rows` (publications or an alias of it): no freeze covers the row's
+    account, and the account is not paused."""
     frozen = exists(
         select(freezes.c.scope).where(
             freezes.c.frozen == true(),
-            or_(freezes.c.scope == GLOBAL_SCOPE, freezes.c.scope == publications.c.account_id),
+            or_(freezes.c.scope == GLOBAL_SCOPE, freezes.c.scope == rows.c.account_id),
         )
     )
     paused = exists(
         select(account_status.c.account_id).where(
-            account_status.c.account_id == publications.c.account_id,
+            account_status.c.account_id == rows.c.account_id,
             account_status.c.paused_until > now,
         )
     )
