@@ -76,25 +76,31 @@ class SiteChannel(Channel):
             raise Rejected(str(exc)) from None
         except OSError as exc:
             raise Transient(f"写入网站目录失败：{exc.strerror or exc}", retry_after=30.0) from None
-        ctx.record("written", path=page.entry.path)
+        ctx.record("written", path=page.entry.path, item_id=rendition.item_id)
         self._deploy()
-        return Receipt(phases={"path": page.entry.path, "item_id": rendition.item_id},
-                       remote_id=page.entry.path, url=rendition.payload["url"])
+        return Receipt(phases={"written": {"path": page.entry.path, "item_id": rendition.item_id}},
+                       remote_id=rendition.item_id, url=rendition.payload["url"])
+
+    @staticmethod
+    def _written(receipt: Receipt) -> dict:
+        written = receipt.phases.get("written")
+        return written if isinstance(written, dict) else {}
 
     def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
-        path = receipt.phases.get("path") or receipt.remote_id
+        path = self._written(receipt).get("path")
         if path and (self.out_dir / path.lstrip("/")).is_file():
             return PublishStatus("published", url=receipt.url, remote_id=receipt.remote_id)
         return PublishStatus("deleted", url=receipt.url, remote_id=receipt.remote_id, reason="页面文件不存在")
 
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
-        item_id = receipt.phases.get("item_id")
+        item_id = self._written(receipt).get("item_id") or receipt.remote_id
         if not item_id:
             raise Permanent("回执中没有条目标识，无法撤稿")
         try:
             retract_item(self.out_dir, self.context.matrix, item_id)
         except OSError as exc:
             raise Transient(f"修改网站目录失败：{exc.strerror or exc}", retry_after=30.0) from None
+        ctx.record("retracted", item_id=item_id)
         self._deploy()
 
     def _deploy(self) -> None:
