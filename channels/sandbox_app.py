@@ -68,7 +68,7 @@ class SandboxApp:
     def routes(self) -> list[Rule]:
         raise NotImplementedError
 
-    def injected_error(self) -> Response:
+    def injected_error(self, status: int) -> Response:
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -118,8 +118,9 @@ class SandboxApp:
             time.sleep(delay)
         with self.lock:
             self.calls[path] += 1
-        if self.faults.fires("error", path):
-            return self.injected_error()
+        failure = self.faults.fires("error", path)
+        if failure:
+            return self.injected_error(failure.status)
         response = handler(request, **args)
         late = self.faults.fires("timeout", path)
         if late:

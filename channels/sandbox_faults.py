@@ -12,6 +12,7 @@ from the environment when the sandbox starts:
     PUBLISHER_SANDBOX_REVIEW_REJECT_RATE=0.2     share of WeChat publish jobs ending publish_status 4
     PUBLISHER_SANDBOX_INVALIDATE_TOKEN_RATE=0.01 share of API requests preceded by a token revocation
     PUBLISHER_SANDBOX_QUOTA_EXHAUSTED=wx-a,*     accounts (appid / weibo uid, `*` all) out of quota
+    PUBLISHER_SANDBOX_PERMISSION_DENIED=wx-a     accounts whose API calls lack the right (48001/10014)
 
 A rule fires when the request path matches one of `paths` (all when empty), a draw under `rate`
 succeeds, and `times` (when set) is not used up.
@@ -34,6 +35,7 @@ class FaultRule(BaseModel):
     paths: list[str] = Field(default_factory=list, description="API paths it applies to; empty: all")
     times: int | None = Field(None, ge=0, description="fire at most this many times")
     seconds: float = Field(30.0, ge=0.0, description="timeout rule only: how late the answer comes")
+    status: int = Field(503, description="error rule only: HTTP status (200: the channel's 'busy' code)")
 
 
 class FaultSettings(BaseModel):
@@ -47,6 +49,7 @@ class FaultSettings(BaseModel):
     invalidate_token: FaultRule | None = None  # the account's token is revoked first
     review_reject: FaultRule | None = None  # WeChat publish job ends with publish_status 4
     quota_exhausted: list[str] = Field(default_factory=list)
+    permission_denied: list[str] = Field(default_factory=list)  # accounts without API rights
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> FaultSettings:
@@ -62,8 +65,10 @@ def settings_from_env(environ: dict[str, str] | None = None) -> FaultSettings:
             data[name] = {**data.get(name, {}), "rate": float(rate)}
     if env.get("PUBLISHER_SANDBOX_TIMEOUT_SECONDS"):
         data["timeout"] = {**data.get("timeout", {"rate": 0.0}), "seconds": float(env["PUBLISHER_SANDBOX_TIMEOUT_SECONDS"])}
-    if env.get("PUBLISHER_SANDBOX_QUOTA_EXHAUSTED"):
-        data["quota_exhausted"] = [a.strip() for a in env["PUBLISHER_SANDBOX_QUOTA_EXHAUSTED"].split(",") if a.strip()]
+    for name in ("quota_exhausted", "permission_denied"):
+        listed = env.get(f"PUBLISHER_SANDBOX_{name.upper()}")
+        if listed:
+            data[name] = [a.strip() for a in listed.split(",") if a.strip()]
     return FaultSettings.model_validate(data)
 
 
@@ -111,6 +116,10 @@ class Faults:
 
     def quota_exhausted(self, account: str) -> bool:
         listed = self._settings.quota_exhausted
+        return "*" in listed or account in listed
+
+    def permission_denied(self, account: str) -> bool:
+        listed = self._settings.permission_denied
         return "*" in listed or account in listed
 
     def clear_quota(self, account: str) -> None:

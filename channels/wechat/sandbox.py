@@ -148,8 +148,9 @@ class WeChatSandbox(SandboxApp):
     def counters(self) -> dict[str, Any]:
         return {**super().counters(), "token_fetches": self.tokens.counters()}
 
-    def injected_error(self) -> Response:
-        return json_response({"errcode": -1, "errmsg": "system error (sandbox fault)"}, 503)
+    def injected_error(self, status: int) -> Response:
+        # 200 is how the platform says "busy"; 5xx is a gateway failing in front of it.
+        return json_response({"errcode": -1, "errmsg": "system error (sandbox fault)"}, status)
 
     def dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
         try:
@@ -181,7 +182,10 @@ class WeChatSandbox(SandboxApp):
         token = self.tokens.tokens.get(value or "")
         if token is not None and self.faults.fires("invalidate_token", request.path):
             self.tokens.revoke(token.appid)
-        return self.tokens.check(value, self.now())
+        appid = self.tokens.check(value, self.now())
+        if self.faults.permission_denied(appid):
+            raise ApiError(48001, "api unauthorized")
+        return appid
 
     def _body(self, request: Request) -> dict[str, Any]:
         try:

@@ -110,8 +110,8 @@ class WeiboSandbox(SandboxApp):
             self.expired: set[str] = set()
             self.ids = itertools.count(4_990_000_000_000_001)
 
-    def injected_error(self) -> Response:
-        return json_response({"error": "service unavailable (sandbox fault)", "error_code": 10002}, 503)
+    def injected_error(self, status: int) -> Response:
+        return json_response({"error": "service unavailable (sandbox fault)", "error_code": 10002}, status)
 
     def dispatch(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
         try:
@@ -134,7 +134,10 @@ class WeiboSandbox(SandboxApp):
             self.expired.add(token)
         if token in self.expired:
             raise ApiError(21327, "expired_token", 401)
-        return self.uid_of(token)
+        uid = self.uid_of(token)
+        if self.faults.permission_denied(str(uid)):
+            raise ApiError(10014, "Insufficient app permissions!", 403)
+        return uid
 
     def _check_rate(self, uid: int, path: str) -> None:
         if self.faults.quota_exhausted(str(uid)):
