@@ -19,6 +19,7 @@ from channels.site.sitemap import MAX_URLS, SitemapUrl, render_sitemaps
 from publisher.matrix import Matrix
 
 HOME_PER_COLUMN = 6
+FEED_SIZE = 20  # entries per feed, whatever the page size
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def write_home(writer: SiteWriter, matrix: Matrix, key: str, columns: list[Colum
 
 
 def write_feeds(writer: SiteWriter, matrix: Matrix, key: str, spec: FeedSpec, entries: list[Entry]) -> None:
-    shown = entries[: matrix.site.per_page]
+    shown = entries[:FEED_SIZE]
     file_key = input_hash(key, "feed", spec.title, feed_inputs(shown))
     paths = (spec.rss_path, spec.atom_path)
     if all(writer.fresh(p, file_key) for p in paths):

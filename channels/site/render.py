@@ -162,7 +162,12 @@ def _shift_headings(html: str) -> str:
 def summary_of(item: ContentItem) -> str:
     if item.meta.summary:
         return item.meta.summary
-    text = " ".join(plain_text(item.body).split())
+    text = ""
+    for line in (" ".join(part.split()) for part in plain_text(item.body).split("\n")):
+        # Chinese paragraphs join without a space; Latin text keeps one between sentences.
+        if text and line and (text[-1].isascii() or line[0].isascii()):
+            text += " "
+        text += line
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
