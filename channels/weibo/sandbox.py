@@ -224,8 +224,10 @@ class WeiboSandbox(SandboxApp):
             post = self.posts.get(int(request.values.get("id", "")))
         except ValueError:
             post = None
-        if post is None or post.deleted or post.uid != uid:
+        if post is None or post.deleted:
             raise ApiError(20101, "Target weibo does not exist!")
+        if post.uid != uid:
+            raise ApiError(20102, "Not your own weibo!", 403)
         return post
 
     def api_destroy(self, request: Request) -> Response:
