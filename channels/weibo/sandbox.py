@@ -9,7 +9,8 @@ answer 10014 (shut off). Rules: 140 characters counted 0.5/1/2 with each link a 
 `url_weight` (20012), a link on a safe domain required (10017), pictures JPEG/GIF/PNG < 5 MB
 (20005/20006), identical text 20019, similar text (same once links and spaces are removed) 20017,
 posts closer than `min_interval_seconds` 20016, more than `hourly_limit` posts an hour 10024,
-more than `daily_post_limit` posting calls a day 10023. Pages: `/`, `/<uid>/<id>`, `/pic/<name>`.
+more than `daily_post_limit` posts a day 10023; destroying a missing post 20101, someone else's
+20102. Pages: `/`, `/<uid>/<id>`, `/pic/<name>`.
 Extra admin: `POST _admin/expire_token {"access_token": …}` (then 21327) and
 `POST _admin/reauthorize {"access_token": …}`.
 """
