@@ -35,6 +35,7 @@ SUMMARY_CHARS = 120
 _IMG = re.compile(r'<img((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>')
 _ATTR = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
 _HEADING = re.compile(r"<(/?)h([1-6])>")
+_ANCHOR = re.compile(r'<a((?:\s+[\w:-]+(?:="[^"]*")?)*)>')
 _ALIGN = re.compile(r' style="text-align:\s*(left|center|right);?"')
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
@@ -159,6 +160,14 @@ def _shift_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + shift)}>", html)
 
 
+def _drop_rel_without_href(match: re.Match) -> str:
+    """A link whose target the sanitizer refused keeps its text; `rel` without `href` is invalid."""
+    attrs = match[1]
+    if " href=" in attrs:
+        return match[0]
+    return "<a" + re.sub(r'\s+rel="[^"]*"', "", attrs) + ">"
+
+
 def summary_of(item: ContentItem) -> str:
     if item.meta.summary:
         return item.meta.summary
@@ -223,6 +232,7 @@ def render_article(
         return picture.tag(page_path, attrs.get("alt", ""), title)
 
     html = _IMG.sub(replace_img, body.html)
+    html = _ANCHOR.sub(_drop_rel_without_href, html)
     html = _ALIGN.sub(lambda m: f' class="align-{m[1]}"', _shift_headings(html))
 
     cover = None

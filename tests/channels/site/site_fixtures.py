@@ -100,3 +100,55 @@ def write_item(root: Path, item_id: str, front: str, body: str, files: dict[str,
     for name, data in (files or {}).items():
         (folder / name).write_bytes(data)
     return path
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+TINY_PNG = _tiny_png()  # the `src=x` the payloads point at exists, so the <img> itself survives
+SET = "document.documentElement.setAttribute('data-pwned','{tag}')"
+# Bodies: every trick should be dropped by the sanitizer; if one survived, it would mark <html>.
+XSS_BODIES = {
+    "script": f"<script>{SET.format(tag='script')};alert(1)</script>\n\n正文一。",
+    "onerror": f'<img src="x" onerror="{SET.format(tag="onerror")};alert(2)">\n\n正文二。',
+    "svg": f'<svg onload="{SET.format(tag="svg")}"><script>{SET.format(tag="svg-script")}</script></svg>\n\n正文三。',
+    "javascript-url": "[点我](javascript:alert(3)) [再点](JaVaScRiPt:alert(4)) [三点](&#106;avascript:alert(5))\n\n"
+                      '<a href="javascript:alert(6)">链接</a> ![图](javascript:alert(7))',
+    "iframe-object": '<iframe src="javascript:alert(8)"></iframe><object data="javascript:alert(9)"></object>'
+                     '<embed src="javascript:alert(10)">\n\n正文五。',
+    "style": '<style>body{background:url("javascript:alert(11)")}</style>'
+             '<p style="position:fixed;top:0;left:0;width:100%;height:100%;background:red">盖住整页</p>\n\n正文六。',
+    "events": f'<details open ontoggle="{SET.format(tag="details")}"><summary>x</summary></details>'
+              f'<body onload="{SET.format(tag="body")}"><div onmouseover="alert(12)">悬停</div>\n\n正文七。',
+    "meta-base-form": '<meta http-equiv="refresh" content="0;url=javascript:alert(13)"><base href="javascript:alert(14)//">'
+                      '<form action="javascript:alert(15)"><button>提交</button></form>\n\n正文八。',
+    "mutation": f'<noscript><p title="</noscript><img src=x onerror={SET.format(tag="noscript")}>"></noscript>'
+                f'<!--<img src="--><img src=x onerror={SET.format(tag="comment")}>-->'
+                f'<math><mi xlink:href="javascript:alert(16)">数学</mi></math>\n\n正文九。',
+    "data-uri": '<a href="data:text/html,<script>alert(17)</script>">数据链接</a>'
+                '<img src="data:image/svg+xml,<svg onload=alert(18)>">\n\n正文十。',
+}
+XSS_FRONT = """
+title: '标题</title><script>{set}</script>'
+author: '<img src=x onerror="{set}">'
+department: '"><svg onload="{set}">'
+summary: '摘要</p><script>{set}</script>'
+tags: ['<svg/onload=alert(19)>', 'javascript:alert(20)']
+publish_at: 2026-11-{day:02d} 09:00
+"""
+
+
+def write_xss_content(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "publisher.toml").write_text((FIXTURE_ROOT / "publisher.toml").read_text(), encoding="utf-8")
+    for day, (name, body) in enumerate(sorted(XSS_BODIES.items()), start=1):
+        front = XSS_FRONT.format(set=SET.format(tag=f"front-{name}").replace("'", "''"), day=day)
+        write_item(root, f"2026/11/xss-{name}", front, body + "\n", {"x": TINY_PNG})
+    return root
