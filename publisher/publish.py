@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import redis
+
 from channels.base import Receipt
 from channels.errors import (
     AuthExpired,
@@ -37,13 +39,17 @@ from channels.errors import (
     Unconfirmed,
 )
 from publisher.ledger.execution import ClaimLost
+from publisher.ledger.shared_state import LockTimeout as LedgerLockTimeout
 from publisher.publish_status import AWAITING_PHASE, settle_status
+from publisher.shared_state import LockTimeout as RedisLockTimeout
 
 if TYPE_CHECKING:
     from channels.base import SharedState
     from publisher.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+SHARED_STATE_ERRORS = (redis.exceptions.RedisError, RedisLockTimeout, LedgerLockTimeout)
 
 # Pause for an account whose credentials were refused: until someone re-authorises it.
 AUTH_PAUSE = timedelta(days=3650)
@@ -180,7 +186,7 @@ def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome
     except AuthExpired as exc:
         return pause(now + AUTH_PAUSE, _code(exc, "auth"), f"{exc.message}（重新授权后运行 publisher unfreeze --account {pub.account_id}）")
     except DuplicateContent as exc:
-        if _may_have_posted_before(pub):
+        if _may_have_posted_before(pub, exc):
             return unconfirmed(
                 _code(exc, "duplicate"),
                 f"{exc.message}：此前一次发送结果未确认，可能已经发出，请到平台核对",
@@ -190,6 +196,15 @@ def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome
         return fail(_code(exc, "rejected"), exc.message)
     except ChannelError as exc:
         return unconfirmed(_code(exc, "channel-error"), exc.message)
+    except SHARED_STATE_ERRORS as exc:
+        # Our own Redis / lock, not the channel: adapters record each irreversible request in the
+        # ledger before and after it and resume from there, so trying again later is safe.
+        sched = runtime.scheduling
+        delay = backoff_seconds(pub.attempts, sched.backoff_base_seconds, sched.backoff_max_seconds)
+        return requeue(delay, "shared-state", f"共享状态（Redis）暂不可用：{type(exc).__name__}，稍后自动重试")
+    except NotImplementedError:
+        # The channel class has no publish at all: nothing was sent, and retrying will not help.
+        return fail("not-supported", f"渠道 {pub.channel} 不支持自动发布（渠道插件未实现 publish）")
     except Exception as exc:
         # Inside channel.publish nobody knows what reached the platform: never guess "not sent".
         log.exception("发布记录 %s 发布时出现意外错误", pub.id)
@@ -202,6 +217,10 @@ def _code(exc: ChannelError, default: str) -> str:
     return str(exc.code) if exc.code is not None else default
 
 
-def _may_have_posted_before(pub: Any) -> bool:
-    """An earlier attempt of this row got as far as talking to the channel."""
-    return pub.attempts > 1 or bool(pub.phases)
+def _may_have_posted_before(pub: Any, exc: DuplicateContent) -> bool:
+    """An earlier attempt of this row sent the same post and lost the answer (the adapter knows
+    when it recorded the send; otherwise any earlier attempt counts, to stay on the safe side)."""
+    earlier = getattr(exc, "earlier_attempt", None)
+    if earlier is not None:
+        return bool(earlier)
+    return pub.attempts > 1

@@ -6,10 +6,12 @@ ledger database for `publisher run`), and one publish attempt takes one unit bef
 the channel. An exhausted budget is not an error of the publication: the caller pauses the
 account until the budget refills and puts the publication back in the schedule.
 
-Limits per channel (reference/channels.md): Weibo 30 posts an hour per user; WeChat
-freepublish/submit 100 a day by default, reset at midnight Beijing time. They can be overridden
-per channel or per account with `PUBLISHER_QUOTAS` (JSON), e.g.
-`{"weibo": {"per_hour": 30}, "bjdata-wechat": {"per_day": 500}}`.
+Limits per channel (reference/channels.md): WeChat freepublish/submit 100 a day by default,
+reset at midnight Beijing time. Weibo's 30 posts an hour are counted by the Weibo adapter itself
+in the same shared state (`hourly_limit` in the account's options), so no default here would
+count them twice. Overrides per channel or per account come from `PUBLISHER_QUOTAS` (JSON), e.g.
+`{"wechat": {"per_day": 500}, "wb-main": {"per_hour": 20, "per_day": 100}}`; 0 switches a limit
+off.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from channels.base import SharedState
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_QUOTAS: dict[str, dict[str, int]] = {
-    "weibo": {"per_hour": 30},
     "wechat": {"per_day": 100},
 }
 

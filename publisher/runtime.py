@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from channels.base import Channel, RenderContext, SharedState
+from channels.base import Channel, SharedState
 from publisher.quotas import AccountQuotas
 from publisher.settings import Settings
 
@@ -118,15 +118,13 @@ class Runtime:
 
     def channel(self, matrix: Matrix, account_id: str) -> Channel:
         """The channel object of one account; raises LookupError with a sentence for editors."""
-        from channels.registry import channel_class
+        from publisher.rendering import channel_for, image_cache_in
 
         account = self.account(matrix, account_id)
         if account is None:
             raise LookupError(f"publisher.toml 中已没有账号 {account_id}")
-        cls = channel_class(account.channel)
-        if cls is None:
-            raise LookupError(f"渠道 {account.channel} 未安装或无法加载")
-        return cls(account, RenderContext(matrix))
+        # The planner's image cache: the worker's render then costs no image work at all.
+        return channel_for(account, matrix, image_cache_in(self.settings.state_dir))
 
 
 def make_state(kind: SharedKind, settings: Settings, scheduling: SchedulingSettings, ledger: Any) -> SharedState:

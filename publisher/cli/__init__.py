@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "publisher.cli.preview",
     "publisher.cli.site",
     "publisher.cli.plan",
+    "publisher.cli.ops",
 ]
 
 for _name in _COMMAND_MODULES:
