@@ -11,6 +11,7 @@ renderers produced, which has been through the nh3 allow-list.
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,10 @@ from publisher.settings import Settings
 from publisher.urls import article_url
 
 _ASSET_SRC = re.compile(r'src="asset:([^"]+)"')
+_SITE_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>', re.IGNORECASE)
+_SITE_STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]*>')
+_SRCSET = re.compile(r'\s(?:srcset|sizes)="[^"]*"')
+_SRC = re.compile(r'src="([^":]+)"')  # relative image paths only
 _PREVIEW_SRC = re.compile(r'src="asset:preview/(\d+)"')
 SITE_IMAGE = {"max_side": 960, "max_bytes": 400 * 1024, "quality": 82}
 
@@ -46,6 +51,7 @@ class TargetView:
     body: Markup | None = None  # WeChat article / site page body, images inlined
     text_parts: list[tuple[str, bool]] = field(default_factory=list)  # Weibo: (text, is_link)
     picture: str | None = None  # data: URI of the cover / Weibo picture
+    page: str | None = None  # the site channel's own page, self-contained, for <iframe srcdoc>
 
 
 def data_uri(media_type: str, data: bytes) -> str:
@@ -90,6 +96,31 @@ def site_article(item: ContentItem, cache: ImageCache | None) -> Markup:
     return Markup(_PREVIEW_SRC.sub(lambda m: f'src="{inlined[int(m.group(1))]}"', html))  # noqa: S704
 
 
+def site_page(rendition: Rendition) -> str | None:
+    """The site channel's real article page made self-contained: its stylesheet inlined, its
+    images as data: URIs. Shown in a sandboxed `<iframe srcdoc>` (no scripts, no origin)."""
+    html, path = rendition.payload.get("html"), rendition.payload.get("path")
+    if not html or not path:
+        return None
+    try:
+        from channels.site.theme import stylesheet
+
+        css = stylesheet().decode("utf-8")
+    except (ImportError, OSError):
+        css = ""
+    folder = posixpath.dirname(path)
+
+    def image(match: re.Match) -> str:
+        name = posixpath.normpath(posixpath.join(folder, match.group(1))).lstrip("/")
+        asset = rendition.asset(name)
+        return f'src="{data_uri(asset.media_type, asset.data)}"' if asset else 'src=""'
+
+    html = _SITE_CSP.sub("", html)  # the parent page's policy applies to the frame instead
+    html = _SITE_STYLESHEET.sub(lambda _: f"<style>{css}</style>", html)
+    html = _SRCSET.sub("", html)
+    return _SRC.sub(image, html)
+
+
 def _view(item: ContentItem, matrix: Matrix, account: Account, cache: ImageCache | None) -> TargetView:
     try:
         channel = channel_for(account, matrix, cache)
@@ -112,7 +143,8 @@ def _view(item: ContentItem, matrix: Matrix, account: Account, cache: ImageCache
         view.text_parts = _weibo_parts(str(payload.get("text", "")))
         cover = next((a for a in rendition.assets if a.role == "picture"), None)
     else:
-        view.body = site_article(item, cache)
+        view.page = site_page(rendition)
+        view.body = None if view.page else site_article(item, cache)
         cover = None
     if cover is not None:
         view.picture = data_uri(cover.media_type, cover.data)

@@ -18,7 +18,30 @@ from publisher.matrix import load_matrix
 from publisher.preview import build_preview
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "render_content"
-ACTIVE_TAGS = ("script", "iframe", "object", "embed", "svg", "math", "form", "input", "base", "link", "frame")
+ACTIVE_TAGS = ("script", "object", "embed", "svg", "math", "form", "input", "base", "link", "frame")
+
+
+def site_frame(doc) -> lxml.html.HtmlElement:
+    """The site channel's page, shown in a sandboxed <iframe srcdoc>."""
+    (frame,) = doc.xpath("//iframe")
+    assert frame.get("sandbox") == "" and not frame.get("src")
+    return lxml.html.document_fromstring(frame.get("srcdoc"))
+
+
+def assert_inert(doc) -> None:
+    """No active element, handler or script URL in the page, nor in the site frame inside it."""
+    assert [el.tag for el in doc.iter(*ACTIVE_TAGS)] == []
+    for element in doc.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (element.tag, name)
+            if name in ("src", "action", "formaction", "data"):
+                assert value.startswith(("data:image/",)), value[:60]
+            if name == "href":
+                assert not value.lower().strip().startswith(("javascript:", "vbscript:", "data:")), value
+    frames = doc.xpath("//iframe")
+    assert len(frames) <= 1
+    if frames:
+        assert_inert(site_frame(doc))
 
 
 def preview(item_id: str) -> tuple[str, lxml.html.HtmlElement]:
@@ -38,13 +61,17 @@ def test_every_target_side_by_side():
     assert "《公共数据开放目录》" in wechat.text_content() and "参考资料" in wechat.text_content()
     count = weibo.xpath('.//div[contains(@class, "count")]')[0]
     assert count.text_content().strip() == "84 / 140 字" and "over" not in count.get("class")
-    assert "一、前三季度工作回顾" in site.text_content()
+    page = site_frame(doc)
+    assert "一、前三季度工作回顾" in page.text_content()
+    assert page.xpath("//style") and not page.xpath("//link[@rel='stylesheet']")  # self-contained
 
 
 def test_images_are_inlined_data_uris_that_decode():
     _, doc = preview("2026/11/full-article")
     sources = [img.get("src") for img in doc.iter("img")]
-    assert len(sources) >= 6
+    assert len(sources) == 4  # 2 in the WeChat article, its share card, the Weibo picture
+    sources += [img.get("src") for img in site_frame(doc).iter("img")]
+    assert len(sources) >= 7
     for src in sources:
         assert src.startswith(("data:image/jpeg;base64,", "data:image/png;base64,")), src[:40]
         with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))) as im:
@@ -75,12 +102,9 @@ def test_page_forbids_scripts_and_the_xss_corpus_stays_inert():
     html, doc = preview("2026/11/xss-corpus")
     csp = doc.xpath('//meta[@http-equiv="Content-Security-Policy"]/@content')[0]
     assert "script-src 'none'" in csp and "default-src 'none'" in csp
-    assert [el.tag for el in doc.iter(*ACTIVE_TAGS)] == []
-    for element in doc.iter():
-        for name, value in element.attrib.items():
-            assert not name.lower().startswith("on"), (element.tag, name)
-            if name in ("href", "src", "action", "formaction", "srcdoc"):
-                assert value.startswith(("data:image/", "https://mp.weixin.qq.com/")), value[:60]
+    assert_inert(doc)
+    wechat = doc.xpath('//div[@data-channel="wechat"]')[0]
+    assert [a.get("href") for a in wechat.iter("a")] == ["https://mp.weixin.qq.com/s/ok"]
     # front matter text is shown, escaped
     assert doc.xpath("//header/h1")[0].text_content() == '测试<script>alert("t")</script>标题'
     assert '<script>alert("t")' not in html and "&lt;script&gt;" in html

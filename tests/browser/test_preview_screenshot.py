@@ -36,7 +36,8 @@ def browser():
 def test_preview_renders_with_all_images_and_no_errors(tmp_path, browser):
     page = browser.open(preview_file(tmp_path, "2026/11/full-article"), width=1500, height=1000)
     try:
-        assert page.evaluate("document.images.length") >= 6  # 2 body + share cover, weibo picture, site 2
+        assert page.evaluate("document.images.length") == 4  # 2 in the article, share cover, Weibo picture
+        assert page.evaluate("document.querySelectorAll('iframe[sandbox][srcdoc]').length") == 1  # site page
         assert page.evaluate(ALL_IMAGES_LOADED) is True
         assert page.evaluate("document.querySelectorAll('.target').length") == 3
         phone = page.evaluate("document.querySelector('.phone').getBoundingClientRect().width")
@@ -57,7 +58,7 @@ def test_hostile_item_preview_runs_nothing(tmp_path, browser):
         assert page.dialogs == []
         assert page.errors() == [], page.console  # a CSP violation would be logged as an error
         assert page.evaluate("document.scripts.length") == 0
-        assert page.evaluate("document.querySelectorAll('iframe, object, embed, svg, form').length") == 0
+        assert page.evaluate("document.querySelectorAll('object, embed, svg, form, iframe:not([sandbox=\"\"])').length") == 0
         assert page.evaluate(ALL_IMAGES_LOADED) is True
         title = page.evaluate("document.querySelector('header h1').textContent")
         assert title == '测试<script>alert("t")</script>标题'  # shown as text, not run
