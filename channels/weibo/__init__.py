@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from channels.base import Channel, Limits, Rendition
+from channels.base import (
+    Channel,
+    Limits,
+    Metrics,
+    PublishContext,
+    PublishStatus,
+    Receipt,
+    Rendition,
+)
 from channels.weibo.check import check_post
 from channels.weibo.config import WeiboConfig
 from channels.weibo.render import Note, render_post
@@ -56,3 +64,22 @@ class WeiboChannel(Channel):
         if notes is None:
             notes = render_post(item, self.context, limit=self.config.text_limit, url_weight=self.config.url_weight).notes
         return check_post(item, rendition, notes, self.safe_domains)
+
+    # The network side (channels/weibo/publishing.py) is imported on first use, so rendering
+    # and checking work without the HTTP stack.
+    def _publisher(self, ctx: PublishContext):
+        from channels.weibo.publishing import WeiboPublisher
+
+        return WeiboPublisher(self.account.id, self.config, ctx.state)
+
+    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
+        return self._publisher(ctx).publish(rendition, ctx)
+
+    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
+        return self._publisher(ctx).status(receipt, ctx)
+
+    def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
+        return self._publisher(ctx).metrics(receipt, ctx)
+
+    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
+        self._publisher(ctx).retract(receipt, ctx)
