@@ -227,6 +227,40 @@ class WeChatPublisher:
             reason += f"（第 {'、'.join(str(i) for i in failed)} 篇）"
         return PublishStatus(state="failed", reason=reason)
 
+    def reconcile(self, rendition: Rendition, receipt: Receipt, ctx: PublishContext) -> PublishStatus | None:
+        """After a lost submit answer: is the article among the account's published ones?
+
+        Looks through the newest published articles (freepublish/batchget) for this title,
+        published after our submit started. Returns the published status (and records it), or
+        None when it is not there (yet): the job may still be running, or never have arrived.
+        """
+        started = recorded(receipt.phases, "submit_started_at")
+        if not started:
+            return None
+        since = datetime.fromisoformat(started).timestamp() - 60  # allow for clock differences
+        title = str(rendition.payload.get("title", ""))
+        body = self.client.call(
+            "/cgi-bin/freepublish/batchget",
+            what="查询公众号发表记录",
+            safe_to_repeat=True,
+            json_body_={"offset": 0, "count": 20, "no_content": 1},
+        )
+        for entry in body.get("item", []):
+            if int(entry.get("update_time", 0)) < since:
+                continue
+            for news in (entry.get("content") or {}).get("news_item", []):
+                if news.get("title") == title and not news.get("is_deleted"):
+                    published = {
+                        "article_id": str(entry["article_id"]),
+                        "article_url": news.get("url"),
+                        "published_at": datetime.now(SHANGHAI).isoformat(),
+                        "reconciled": True,
+                    }
+                    ctx.record("published", **published)
+                    receipt.phases["published"] = published
+                    return PublishStatus(state="published", url=news.get("url"), remote_id=published["article_id"])
+        return None
+
     def publish_and_wait(
         self, rendition: Rendition, ctx: PublishContext, timeout: float = 60.0, interval: float = 0.2
     ) -> tuple[Receipt, PublishStatus]:

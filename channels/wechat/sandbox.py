@@ -5,7 +5,7 @@ Accounts: any appid starting with `wx` whose secret is `sandbox-secret` (so `wx-
 explicit `secrets` of `WeChatSandboxConfig`.
 
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/media/uploadimg,
-cgi-bin/material/add_material, cgi-bin/draft/add, cgi-bin/freepublish/{submit,get,delete},
+cgi-bin/material/add_material, cgi-bin/draft/add, cgi-bin/freepublish/{submit,get,delete,batchget},
 cgi-bin/clear_quota, datacube/{getarticlesummary,getarticletotal}. Field limits, error codes,
 daily quotas and image rules follow reference/channels.md; publish jobs finish
 `publish_delay_seconds` after submission. Readable pages: `/` (index), `/s/<article_id>`, images
@@ -119,6 +119,7 @@ class WeChatSandbox(SandboxApp):
             ("/cgi-bin/freepublish/submit", "api_submit", "POST"),
             ("/cgi-bin/freepublish/get", "api_publish_get", "POST"),
             ("/cgi-bin/freepublish/delete", "api_publish_delete", "POST"),
+            ("/cgi-bin/freepublish/batchget", "api_publish_batchget", "POST"),
             ("/cgi-bin/clear_quota", "api_clear_quota", "POST"),
             ("/datacube/getarticlesummary", "api_article_summary", "POST"),
             ("/datacube/getarticletotal", "api_article_total", "POST"),
@@ -367,6 +368,30 @@ class WeChatSandbox(SandboxApp):
         with self.lock:
             job.deleted = True
         return json_response({"errcode": 0, "errmsg": "ok"})
+
+    def api_publish_batchget(self, request: Request) -> Response:
+        """Published articles of the account, newest first (what "发表记录" shows)."""
+        appid = self._account(request)
+        body = self._body(request)
+        offset, count = int(body.get("offset", 0)), int(body.get("count", 20))
+        if not 1 <= count <= 20:
+            raise ApiError(40097, "invalid args (count 1..20)")
+        done = [j for j in self.jobs.values() if j.appid == appid and self.job_status(j) == 0]
+        done.sort(key=lambda j: j.published_at or 0, reverse=True)
+        items = [
+            {
+                "article_id": job.article_id,
+                "update_time": int(job.published_at or 0),
+                "content": {"news_item": [{
+                    "title": job.article["title"],
+                    "author": job.article.get("author", ""),
+                    "url": self.article_url(job),
+                    "is_deleted": False,
+                }]},
+            }
+            for job in done[offset : offset + count]
+        ]
+        return json_response({"total_count": len(done), "item_count": len(items), "item": items})
 
     def api_clear_quota(self, request: Request) -> Response:
         appid = self._account(request)

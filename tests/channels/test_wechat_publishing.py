@@ -3,6 +3,7 @@ lost answers, quotas, review rejection, retract and figures."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -97,6 +98,24 @@ def test_a_lost_submit_answer_is_unconfirmed_and_never_resent(sandbox, wechat_ad
     with pytest.raises(Unconfirmed, match="核实"):
         publisher.publish(wechat_rendition(), again)
     assert wechat_admin.counters()["calls"]["/cgi-bin/freepublish/submit"] == 1
+
+
+def test_a_lost_submit_is_reconciled_from_the_published_list(sandbox, wechat_admin):
+    wechat_admin.faults(timeout={"paths": ["/cgi-bin/freepublish/submit"], "seconds": 1.0})
+    publisher = make_publisher(sandbox, timeout_seconds=0.3)
+    ctx = LedgerLikeContext()
+    rendition = wechat_rendition(title="丢失应答的文章")
+    with pytest.raises(Unconfirmed):
+        publisher.publish(rendition, ctx)
+    wechat_admin.faults(timeout=None)
+    time.sleep(1.0)  # the job finishes in the sandbox
+    status = publisher.reconcile(rendition, ctx.receipt, ctx)
+    assert status is not None and status.state == "published"
+    assert "丢失应答的文章" in requests.get(status.url, timeout=5).text
+    assert ctx.receipt.phases["published"]["reconciled"] is True
+    # A title that never went out is not found.
+    other = LedgerLikeContext(receipt=ctx.receipt.__class__(phases={"submitting": ctx.receipt.phases["submitting"]}))
+    assert publisher.reconcile(wechat_rendition(title="从未发出的文章"), other.receipt, other) is None
 
 
 def test_a_refused_submit_can_be_retried(sandbox, wechat_admin):
