@@ -52,6 +52,9 @@ def load_items(root: Path, matrix: Matrix, paths: Iterable[Path] | None = None) 
 
 def item_id(path: Path, root: Path) -> str:
     folder = path.parent
+    for base in (root / ITEMS_DIR, root):  # the cheap way first: no filesystem calls
+        if folder.is_relative_to(base):
+            return folder.relative_to(base).as_posix()
     for base in (root / ITEMS_DIR, root):
         try:
             return folder.resolve().relative_to(base.resolve()).as_posix()
@@ -61,7 +64,8 @@ def item_id(path: Path, root: Path) -> str:
 
 
 def load_item(path: Path, root: Path, matrix: Matrix) -> tuple[ContentItem | None, list[Finding]]:
-    shown = display_path(path, root)
+    # Same text as ContentItem.display_path, without resolving (two realpaths per item add up).
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else display_path(path, root)
     findings: list[Finding] = []
 
     def fail(code: str, message: str, line: int | None = None, col: int | None = None):

@@ -10,8 +10,10 @@ never to loopback/private/link-local addresses (SSRF) — checked on every resol
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
+import stat as stat_module
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -132,19 +134,31 @@ def _check_local(item: ContentItem, target: str, ctx: CheckContext) -> list[Prob
     if relative.startswith("/") or _SCHEME.match(relative) or ".." in PurePosixPath(relative).parts:
         return [outside]
     folder = item.path.parent
-    path = folder / relative
+    # Walk the components with lstat: no symlink on the way means the file is inside the folder
+    # (no `..` either), without a realpath of every image. A symlink gets the full resolve.
+    resolved = folder
+    linked = False
     try:
-        resolved = path.resolve()
-        inside = resolved.is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):  # symlink loops
-        return [outside]
-    if not inside:
-        return [("image-outside-folder", "图片是指向条目文件夹以外的链接（symlink），不能使用", Severity.ERROR)]
+        for part in PurePosixPath(relative).parts:
+            resolved = resolved / part
+            if stat_module.S_ISLNK(os.lstat(resolved).st_mode):
+                linked = True
+                break
+    except OSError:
+        return [("image-missing", "找不到图片文件（请检查文件名和大小写）", Severity.ERROR)]
+    if linked:
+        try:
+            resolved = (folder / relative).resolve(strict=True)
+            inside = resolved.is_relative_to(folder.resolve())
+        except (OSError, RuntimeError):  # dangling link or a loop
+            return [("image-missing", "图片是一个无效的链接（symlink）", Severity.ERROR)]
+        if not inside:
+            return [("image-outside-folder", "图片是指向条目文件夹以外的链接（symlink），不能使用", Severity.ERROR)]
     try:
         stat = resolved.stat()
     except OSError:
         return [("image-missing", "找不到图片文件（请检查文件名和大小写）", Severity.ERROR)]
-    if not resolved.is_file():
+    if not stat_module.S_ISREG(stat.st_mode):
         return [("image-missing", "这不是图片文件", Severity.ERROR)]
     key = (str(resolved), stat.st_mtime_ns, stat.st_size)
     if key not in ctx.image_results:

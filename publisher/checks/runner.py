@@ -144,8 +144,9 @@ def check_items(
     `keep_items=False` saves memory and inter-process copying when only findings are wanted.
     `workers` (default: one per core) applies above POOL_THRESHOLD files; 1 turns the pool off.
     """
+    # Resolve the root and the given paths once; files found under them are absolute already.
     root = root.resolve()
-    files = [p.resolve() for p in discover(root, [Path(p) for p in paths] if paths else None)]
+    files = discover(root, [Path(p).resolve() for p in paths] if paths else None)
     ctx = CheckContext.build(matrix, settings, strict_review=strict_review)
     report = CheckReport(items_checked=len(files))
     count = workers or _workers()
