@@ -16,6 +16,7 @@ from channels.site.output import default_state_dir
 from publisher.cli.common import EXIT_FINDINGS, console, err_console, fail, open_workspace
 from publisher.matrix import Matrix
 from publisher.rendering import image_cache_in
+from publisher.timeparse import parse_local_datetime
 
 
 def site_config(matrix: Matrix) -> SiteConfig:
@@ -39,14 +40,19 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, typer.Option("--content", help="内容库根目录（含 publisher.toml）")] = None,
         workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="并行进程数；默认为 CPU 核数")] = None,
         run_deploy: Annotated[bool, typer.Option("--deploy/--no-deploy", help="生成后按网站账号设置部署")] = False,
+        now: Annotated[str | None, typer.Option("--now", help="按此时间生成（预览定时稿件），如 2026-11-20 09:00；默认为当前时间")] = None,
     ) -> None:
         """生成门户网站：已到发布时间、未下线、非草稿且发往网站的条目。"""
         workspace = open_workspace(content)
+        try:
+            moment = parse_local_datetime(now, workspace.matrix.tz) if now else None
+        except ValueError as exc:
+            raise fail(str(exc)) from None
         config = site_config(workspace.matrix)
         target = out or config.out_dir or workspace.settings.site_dir
         started = time.perf_counter()
         report = build_site(
-            workspace.root, workspace.matrix, target, state_dir=default_state_dir(target), workers=workers,
+            workspace.root, workspace.matrix, target, now=moment, state_dir=default_state_dir(target), workers=workers,
             config=config, image_dir=image_cache_in(workspace.settings.state_dir).folder,
         )
         seconds = time.perf_counter() - started
