@@ -34,7 +34,9 @@ class TokenAccount:
     forced: list[float] = field(default_factory=list)
 
 
-class TokenError(Exception):
+class ApiError(Exception):
+    """An errcode answer of the sandbox (token rules and every endpoint)."""
+
     def __init__(self, errcode: int, errmsg: str):
         super().__init__(errmsg)
         self.errcode = errcode
@@ -79,9 +81,9 @@ class TokenBook:
             if force:
                 recent = [t for t in account.forced if t > now - 86400]
                 if len(recent) >= self.forced_per_day:
-                    raise TokenError(45009, "reach max api daily quota limit (force_refresh 20/day)")
+                    raise ApiError(45009, "reach max api daily quota limit (force_refresh 20/day)")
                 if recent and now - recent[-1] < self.forced_interval:
-                    raise TokenError(45011, "api minute-quota reach limit (force_refresh >= 30s apart)")
+                    raise ApiError(45011, "api minute-quota reach limit (force_refresh >= 30s apart)")
                 account.forced = [*recent, now]
                 if account.stable is not None:
                     account.stable.revoked = True
@@ -101,16 +103,16 @@ class TokenBook:
                     token.revoked = True
 
     def check(self, value: str | None, now: float) -> str:
-        """The appid a token belongs to, or a TokenError with the platform's code."""
+        """The appid a token belongs to, or a ApiError with the platform's code."""
         if not value:
-            raise TokenError(41001, "access_token missing")
+            raise ApiError(41001, "access_token missing")
         token = self.tokens.get(value)
         if token is None:
-            raise TokenError(40014, "invalid access_token")
+            raise ApiError(40014, "invalid access_token")
         if token.revoked:
-            raise TokenError(40001, "invalid credential, access_token is invalid or not latest")
+            raise ApiError(40001, "invalid credential, access_token is invalid or not latest")
         if token.expires_at <= now:
-            raise TokenError(42001, "access_token expired")
+            raise ApiError(42001, "access_token expired")
         return token.appid
 
     def counters(self) -> dict[str, dict[str, int]]:
