@@ -42,7 +42,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("PUBLISHER_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("PUBLISHER_TEST_CHROMIUM")  # default: /usr/bin/chromium, then PATH
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -52,7 +52,12 @@ FLAGS = [
 
 
 def chromium_path() -> str | None:
-    found = CHROMIUM if os.path.isfile(CHROMIUM) else shutil.which("chromium") or shutil.which("chromium-browser")
+    if CHROMIUM:  # an explicit choice is not second-guessed
+        found: str | None = CHROMIUM if os.path.isfile(CHROMIUM) else None
+    elif os.path.isfile("/usr/bin/chromium"):
+        found = "/usr/bin/chromium"
+    else:
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
     return found if found and os.access(found, os.X_OK) else None
 
 
