@@ -115,7 +115,7 @@ class WeChatPublisher:
             idempotency_key=ctx.idempotency_key,
         )
         draft_id = str(body["media_id"])
-        record("draft", draft_media_id=draft_id)
+        record("draft", draft_media_id=draft_id, title=article["title"])
         return draft_id
 
     def _upload_body_images(self, rendition: Rendition, phases: dict[str, Any]) -> dict[str, str]:
@@ -173,7 +173,8 @@ class WeChatPublisher:
                 "上次提交发布后没有收到应答，无法确认文章是否已发布：请在微信公众平台“发表记录”中核实，"
                 "确认未发布后再重新发布"
             )
-        record("submitting", submit_started_at=datetime.now(SHANGHAI).isoformat())
+        title = str(recorded(phases, "title") or "")
+        record("submitting", submit_started_at=datetime.now(SHANGHAI).isoformat(), title=title)
         try:
             body = self.client.call(
                 "/cgi-bin/freepublish/submit",
@@ -227,18 +228,25 @@ class WeChatPublisher:
             reason += f"（第 {'、'.join(str(i) for i in failed)} 篇）"
         return PublishStatus(state="failed", reason=reason)
 
-    def reconcile(self, rendition: Rendition, receipt: Receipt, ctx: PublishContext) -> PublishStatus | None:
-        """After a lost submit answer: is the article among the account's published ones?
+    def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition | None = None) -> PublishStatus | None:
+        """After a lost answer or a lost worker: what became of this publication?
 
-        Looks through the newest published articles (freepublish/batchget) for this title,
-        published after our submit started. Returns the published status (and records it), or
-        None when it is not there (yet): the job may still be running, or never have arrived.
+        - a recorded publish_id: ask freepublish/get (`status`);
+        - never submitted (no `submit_started_at`): `absent`, safe to publish again (it resumes);
+        - submitted without an answer: look through the newest published articles
+          (freepublish/batchget) for this title, published after the submit started; found →
+          published (recorded, `reconciled: true`), else None: not there (yet) — the job may still
+          be running, or the request never arrived; ask again later or let an editor check.
         """
+        if recorded(receipt.phases, "publish_id"):
+            return self.status(receipt, ctx)
         started = recorded(receipt.phases, "submit_started_at")
         if not started:
-            return None
+            return PublishStatus(state="absent", reason="尚未提交发布")
         since = datetime.fromisoformat(started).timestamp() - 60  # allow for clock differences
-        title = str(rendition.payload.get("title", ""))
+        title = recorded(receipt.phases, "title") or (rendition.payload.get("title") if rendition else None)
+        if not title:
+            return None
         body = self.client.call(
             "/cgi-bin/freepublish/batchget",
             what="查询公众号发表记录",

@@ -111,6 +111,16 @@ class WeiboPublisher:
         url = receipt.url or recorded(receipt.phases, "url")
         return PublishStatus(state="published", url=url, remote_id=str(status_id))
 
+    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | None:
+        """What became of a publication whose worker or answer was lost: posted (id recorded),
+        `absent` (no share was ever sent), or None — a share went out without an answer, which
+        only a retry (answered 20019 → `DuplicateContent.earlier_attempt`) or an editor can settle."""
+        if receipt.remote_id or recorded(receipt.phases, "status_id"):
+            return self.status(receipt, ctx)
+        if not recorded(receipt.phases, "share_started_at"):
+            return PublishStatus(state="absent", reason="尚未发送")
+        return None
+
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
         status_id = receipt.remote_id or recorded(receipt.phases, "status_id")
         if not status_id:

@@ -11,6 +11,7 @@ import requests
 from channel_fixtures import Crash, LedgerLikeContext, new_appid, wechat_rendition
 from pydantic import SecretStr
 
+from channels.base import Receipt
 from channels.errors import Permanent, QuotaExceeded, Transient, Unconfirmed
 from channels.sandbox_app import content_key
 from channels.wechat.client import SHANGHAI, next_local_midnight
@@ -109,13 +110,26 @@ def test_a_lost_submit_is_reconciled_from_the_published_list(sandbox, wechat_adm
         publisher.publish(rendition, ctx)
     wechat_admin.faults(timeout=None)
     time.sleep(1.0)  # the job finishes in the sandbox
-    status = publisher.reconcile(rendition, ctx.receipt, ctx)
+    status = publisher.reconcile(ctx.receipt, ctx)
     assert status is not None and status.state == "published"
     assert "丢失应答的文章" in requests.get(status.url, timeout=5).text
     assert ctx.receipt.phases["published"]["reconciled"] is True
-    # A title that never went out is not found.
-    other = LedgerLikeContext(receipt=ctx.receipt.__class__(phases={"submitting": ctx.receipt.phases["submitting"]}))
-    assert publisher.reconcile(wechat_rendition(title="从未发出的文章"), other.receipt, other) is None
+    # A title that never went out is not found: it cannot tell.
+    started = ctx.receipt.phases["submitting"]["submit_started_at"]
+    other = LedgerLikeContext(receipt=Receipt(phases={"submitting": {"submit_started_at": started, "title": "从未发出的文章"}}))
+    assert publisher.reconcile(other.receipt, other) is None
+
+
+def test_reconcile_knows_what_was_never_submitted_or_already_submitted(sandbox):
+    publisher = make_publisher(sandbox)
+    crashed = LedgerLikeContext(crash_after="draft")
+    with pytest.raises(Crash):
+        publisher.publish(wechat_rendition(), crashed)
+    assert publisher.reconcile(crashed.receipt, crashed).state == "absent"
+    submitted = LedgerLikeContext(crash_after="submit")
+    with pytest.raises(Crash):
+        publisher.publish(wechat_rendition(title="已提交"), submitted)
+    assert publisher.reconcile(submitted.receipt, submitted).state in ("publishing", "published")
 
 
 def test_a_refused_submit_can_be_retried(sandbox, wechat_admin):

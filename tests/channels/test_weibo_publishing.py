@@ -89,6 +89,15 @@ def test_a_lost_share_answer_is_unconfirmed_then_the_retry_reports_our_own_dupli
         publisher.publish(post(), LedgerLikeContext(key=ctx.idempotency_key, receipt=ctx.receipt))
     assert caught.value.earlier_attempt is True
     assert weibo_admin.counters()["posts_by_key"] == {ctx.idempotency_key: 1}
+    assert publisher.reconcile(ctx.receipt, ctx) is None  # cannot tell by itself
+
+
+def test_reconcile_reports_posted_and_never_sent(sandbox):
+    publisher = make_publisher(sandbox.weibo_base_url)
+    ctx = LedgerLikeContext()
+    assert publisher.reconcile(ctx.receipt, ctx).state == "absent"
+    receipt = publisher.publish(post(), ctx)
+    assert publisher.reconcile(receipt, ctx).state == "published"
 
 
 @pytest.mark.parametrize(
