@@ -7,6 +7,7 @@ dying. They share the test's SQLite ledger file, state folder and Redis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -37,8 +38,8 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def sandbox():
-    from channels.sandbox_server import start_sandbox
     from channels.sandbox_faults import FaultSettings
+    from channels.sandbox_server import start_sandbox
     from channels.wechat.sandbox import WeChatSandboxConfig
     from channels.weibo.sandbox import WeiboSandboxConfig
 
@@ -129,10 +130,8 @@ class Cluster:
 
     def kill_worker(self, process: subprocess.Popen) -> None:
         """SIGKILL a worker and its pool children at once (no warm shutdown, no acks)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=10)
         self.workers.remove(process)
 
