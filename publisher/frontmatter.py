@@ -122,7 +122,8 @@ def _parse_yaml(text: str, line_offset: int) -> tuple[dict, Positions, list]:
         problem = exc.problem or ""
         # An unclosed quote or bracket is found only at the end; point at where it was opened.
         mark = exc.problem_mark or exc.context_mark
-        if "end of stream" in problem and exc.context_mark is not None:
+        at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+        if at_end and exc.context_mark is not None:
             mark = exc.context_mark
         line = mark.line + line_offset + 1 if mark else None
         col = mark.column + 1 if mark else None
@@ -135,6 +136,9 @@ def _parse_yaml(text: str, line_offset: int) -> tuple[dict, Positions, list]:
 
 _YAML_PROBLEMS = {
     "end of stream": "引号或括号没有闭合",
+    "<stream end>": "引号或括号没有闭合",
+    "did not find expected ',' or ']'": "方括号没有闭合或缺少逗号",
+    "did not find expected ',' or '}'": "花括号没有闭合或缺少逗号",
     "mapping values are not allowed": "此处不能再出现“: ”（值中含有冒号时请给整个值加引号）",
     "could not find expected ':'": "缺少冒号“:”",
     "did not find expected key": "缩进不一致或缺少字段名",
