@@ -13,13 +13,17 @@ holds a WeChat `publish_id` is asked through `status`. Everything else waits for
 
 from __future__ import annotations
 
+import inspect
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from channels.base import PublishStatus, Receipt
 from channels.errors import ChannelError, Transient
+from publisher.ledger.states import IllegalTransition
 
 if TYPE_CHECKING:
     from publisher.publish import PublishOutcome
@@ -127,19 +131,31 @@ def _channel_for(pub: Any, runtime: Runtime) -> Any:
     return runtime.channel(matrix, pub.account_id)
 
 
+# Reconciling may cost a platform call (WeChat freepublish/batchget): ask each row at most this
+# often, per process.
+RECONCILE_EVERY_POLLS = 4
+_next_reconcile: dict[tuple[str, int], float] = {}
+
+
 def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
     from publisher.publish import context_for
 
     ledger = runtime.ledger
+    clock = time.monotonic()
     for pub in ledger.publications(state="unconfirmed"):
+        key = (str(getattr(ledger, "url", "")), pub.id)
+        if _next_reconcile.get(key, 0.0) > clock:
+            continue
+        _next_reconcile[key] = clock + RECONCILE_EVERY_POLLS * runtime.scheduling.poll_seconds
         try:
-            channel = _channel_for(pub, runtime)
+            item, matrix = runtime.load_version(pub.item_id, pub.item_version_id)
+            channel = runtime.channel(matrix, pub.account_id)
         except Exception:  # noqa: BLE001 - an editor will see the row as it is
             continue
         ctx = context_for(pub, runtime)
         ctx.attempt, ctx.reconciling = None, True
         try:
-            status = _ask(channel, ctx)
+            status = _ask(channel, ctx, partial(channel.render, item))
         except Transient:
             continue
         except ChannelError as exc:
@@ -148,19 +164,30 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
         if status is None or status.state == "publishing":
             continue
         report.polled += 1
-        if status.state == "published":
-            if ledger.finish_published(pub.id, status.remote_id, status.url):
+        actor = runtime.worker_name()
+        try:
+            if status.state == "published":
+                ledger.resolve_unconfirmed(
+                    pub.id, published=True, remote_id=status.remote_id, url=status.url, actor=actor
+                )
                 report.published += 1
-        elif status.state == "absent":
-            if _reschedule(ledger, pub, runtime):
+            elif status.state == "absent":
+                # The channel is sure nothing went out: publish again (it resumes from the phases).
+                ledger.retry(pub.id, actor=actor, reason=f"渠道确认未发出（{status.reason or '未提交'}），自动重新排期")
                 report.rescheduled += 1
-        elif ledger.finish_failed(pub.id, f"channel-{status.state}", status.reason or "渠道报告发布失败"):
-            report.failed += 1
+            else:
+                ledger.finish_failed(pub.id, f"channel-{status.state}", status.reason or "渠道报告发布失败")
+                report.failed += 1
+        except IllegalTransition:
+            continue  # someone (an editor, another poller) settled it first
 
 
-def _ask(channel: Any, ctx: Any) -> PublishStatus | None:
+def _ask(channel: Any, ctx: Any, render: Any) -> PublishStatus | None:
+    """The channel's own reconcile when it has one; else a recorded WeChat job's status."""
     reconcile = getattr(channel, "reconcile", None)
     if callable(reconcile):
+        if "rendition" in inspect.signature(reconcile).parameters:
+            return reconcile(ctx.receipt, ctx, rendition=render())
         return reconcile(ctx.receipt, ctx)
     if _phase_value(ctx.receipt.phases, "publish_id"):
         return channel.status(ctx.receipt, ctx)
@@ -172,10 +199,3 @@ def _phase_value(phases: dict[str, Any], key: str) -> Any:
         if isinstance(value, dict) and value.get(key):
             return value[key]
     return phases.get(key)
-
-
-def _reschedule(ledger: Any, pub: Any, runtime: Runtime) -> bool:
-    retry = getattr(ledger, "retry", None)
-    if retry is None:
-        return False
-    return retry(pub.id, actor=runtime.worker_name(), reason="渠道确认未发出，自动重新排期") is not None
