@@ -37,7 +37,7 @@ from channels.site.sitemap import MAX_URLS
 from channels.site.visibility import is_live, visibility
 from publisher.findings import display_path
 from publisher.images import ImageCache
-from publisher.loader import discover, item_id, load_item
+from publisher.loader import ITEM_FILE, ITEMS_DIR, load_item
 from publisher.matrix import Matrix
 from publisher.model import ContentItem
 
@@ -72,20 +72,70 @@ class RenderJob:
     now: datetime
 
 
-def _folder_signature(folder: Path) -> list[tuple[str, int, int]]:
-    """Names, sizes and mtimes of the item's other files: a changed picture changes the key."""
-    found = []
-    for base, _dirs, files in os.walk(folder):
-        for name in files:
-            if name == "index.md" and base == str(folder):
-                continue
-            stat = os.stat(os.path.join(base, name))
-            found.append((os.path.relpath(os.path.join(base, name), folder), stat.st_size, stat.st_mtime_ns))
-    return sorted(found)
+@dataclass
+class Source:
+    """One item folder found on disk: its id, its index.md and a cheap signature of its files."""
+
+    id: str
+    path: Path
+    signature: list[tuple[str, int, int]]  # (name, size, mtime_ns) of every file, index.md too
+    key: str = ""  # content key, computed only when the signature changed
+
+    @property
+    def quick(self) -> str:
+        return input_hash(self.signature)
+
+    def content_key(self) -> str:
+        """index.md by content; pictures by name, size and mtime (cheap, and a changed picture
+        changes one of them)."""
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return input_hash(digest, [f for f in self.signature if f[0] != ITEM_FILE])
+
+
+def _scan(root: Path) -> list[Source]:
+    """Every item folder under items/ with its files' stats, in one pass of scandir (no rglob,
+    no resolve: this runs on every build over every item)."""
+    base = root / ITEMS_DIR
+    found: list[Source] = []
+
+    def walk(folder: str, rel: str, owner: Source | None, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        names = {e.name for e in entries}
+        if ITEM_FILE in names:
+            owner = Source(rel, Path(folder) / ITEM_FILE, [])
+            found.append(owner)
+            prefix = ""
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{rel}/{entry.name}" if rel else entry.name, owner,
+                     f"{prefix}{entry.name}/")
+            elif owner is not None:
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    continue
+                owner.signature.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+
+    walk(str(base), "", None, "")
+    for source in found:
+        source.signature.sort()
+    return sorted(found, key=lambda s: s.id)
 
 
 def item_key(source: bytes, folder: Path) -> str:
-    return input_hash(hashlib.sha256(source).hexdigest(), _folder_signature(folder))
+    """The content key of a pre-loaded item (same shape as Source.content_key)."""
+    others = []
+    for base, _dirs, files in os.walk(folder):
+        for name in files:
+            full = os.path.join(base, name)
+            rel = os.path.relpath(full, folder)
+            if rel != ITEM_FILE:
+                stat = os.stat(full)
+                others.append((rel, stat.st_size, stat.st_mtime_ns))
+    return input_hash(hashlib.sha256(source).hexdigest(), sorted(others))
 
 
 def _render_one(job: RenderJob, item_id_: str, source: Path | ContentItem, key: str) -> dict[str, Any]:
@@ -107,7 +157,9 @@ def _render_one(job: RenderJob, item_id_: str, source: Path | ContentItem, key: 
         return {"key": key, "visibility": record["visibility"], "problem": f"已跳过 {item.display_path}：{exc}"}
     files = {page.entry.path: write_if_changed(site_file(job.out, page.entry.path), page.html.encode())}
     for asset in page.assets:
-        files["/" + asset.name] = write_if_changed(site_file(job.out, "/" + asset.name), asset.data)
+        target = site_file(job.out, "/" + asset.name)
+        # Named by content hash: an existing file already holds these bytes.
+        files["/" + asset.name] = False if target.is_file() else write_if_changed(target, asset.data)
     record.update(entry=page.entry.to_dict(), files=files, rendered=True)
     return record
 
@@ -134,17 +186,34 @@ def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, di
     return results
 
 
-def _sources(root: Path, items: list[ContentItem] | None) -> list[tuple[str, Path | ContentItem, str]]:
+def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: datetime, out: Path):
+    """(records reused from the manifest, items to render as (id, source, key, quick))."""
+    reused: dict[str, dict] = {}
+    todo: list[tuple[str, Path | ContentItem, str, str]] = []
     if items is not None:
-        return sorted((it.id, it, item_key(it.source_bytes, it.folder)) for it in items)
-    found = []
-    for path in discover(root):
-        try:
-            key = item_key(path.read_bytes(), path.parent)
-        except OSError:
-            key = "unreadable"
-        found.append((item_id(path, root), path, key))
-    return sorted(found, key=lambda t: t[0])
+        for item in sorted(items, key=lambda it: it.id):
+            key = item_key(item.source_bytes, item.folder)
+            old = previous.get(item.id)
+            if _needs_render(old, key, now, out):
+                todo.append((item.id, item, key, ""))
+            else:
+                reused[item.id] = old
+        return reused, todo
+    for source in _scan(root):
+        old = previous.get(source.id)
+        quick = source.quick
+        if old is not None and old.get("quick") == quick:
+            key = old["key"]  # no file changed since last time: do not even read index.md
+        else:
+            try:
+                key = source.content_key()
+            except OSError:
+                key = "unreadable:" + quick
+        if _needs_render(old, key, now, out):
+            todo.append((source.id, source.path, key, quick))
+        else:
+            reused[source.id] = {**old, "quick": quick}
+    return reused, todo
 
 
 def _needs_render(old: dict | None, key: str, now: datetime, out: Path) -> bool:
@@ -180,16 +249,11 @@ def build_site(
         previous = manifest.items if manifest.settings == settings else {}
         job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now)
 
-        records: dict[str, dict] = {}
-        todo = []
-        sources = _sources(root, items)
-        for iid, source, key in sources:
-            old = previous.get(iid)
-            if _needs_render(old, key, now, out):
-                todo.append((iid, source, key))
-            else:
-                records[iid] = old
-        records.update(_render_all(job, todo, workers))
+        records, todo = _plan(root, items, previous, now, out)
+        rendered = _render_all(job, [(iid, source, key) for iid, source, key, _ in todo], workers)
+        for iid, _source, _key, quick in todo:
+            rendered[iid]["quick"] = quick
+        records.update(rendered)
 
         changes = Changes()
         writer = SiteWriter(out, manifest, changes)
@@ -221,18 +285,21 @@ def build_site(
                 else:
                     writer.keep(path)
             entries.append(entry)
-        by_id = {iid: source for iid, source, _ in sources}
+        given = {item.id: item for item in items or []}
         for path in sorted(overwritten):
             winner = owner[path]
-            _repair(job, winner, by_id[winner], records[winner], writer, input_hash(settings, records[winner]["key"]))
+            source = given.get(winner) or root / ITEMS_DIR / winner / ITEM_FILE
+            _repair(job, winner, source, records[winner], writer, input_hash(settings, records[winner]["key"]))
 
         write_indexes(writer, matrix, entries, max_urls=max_urls)
         writer.sweep()
         for record in records.values():
             record.pop("rendered", None)
             record["files"] = {p: False for p in record.get("files") or {}}
+        dirty = bool(todo or changes.written or changes.removed or manifest.settings != settings)
         manifest.items, manifest.settings = records, settings
-        manifest.save(state_dir)
+        if dirty:  # a no-op build does not rewrite a large manifest
+            manifest.save(state_dir)
     return BuildReport.of(changes, manifest, rendered=len(todo), problems=problems)
 
 

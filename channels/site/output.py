@@ -35,10 +35,12 @@ def default_state_dir(out: Path) -> Path:
 
 
 def site_file(out: Path, site_path: str) -> Path:
-    target = (out / site_path.lstrip("/")).resolve()
-    if not target.is_relative_to(out.resolve()):
-        raise ValueError(f"path escapes the output folder: {site_path}")
-    return target
+    """The file for a site path. Paths are ours (URL scheme, content hashes), but refuse `..`
+    anyway; no resolve(): this runs for every file of every build."""
+    relative = site_path.lstrip("/")
+    if not relative or ".." in relative.split("/") or "\\" in relative:
+        raise ValueError(f"not a site path: {site_path}")
+    return out / relative
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -134,6 +136,8 @@ class SiteWriter:
         return self.manifest.files.get(site_path) == key and site_file(self.out, site_path).is_file()
 
     def keep(self, site_path: str) -> None:
+        if site_path in self.owned:  # a picture shared by several articles
+            return
         self.owned.add(site_path)
         self.changes.unchanged.append(site_path)
 
@@ -146,6 +150,8 @@ class SiteWriter:
 
     def record(self, site_path: str, key: str, written: bool) -> None:
         """A file another process wrote (build workers)."""
+        if site_path in self.owned:
+            return
         (self.changes.written if written else self.changes.unchanged).append(site_path)
         self.manifest.files[site_path] = key
         self.owned.add(site_path)

@@ -63,7 +63,8 @@ def publish_item(
             "files": {path: False for path in sorted(writer.owned)},
         }
         write_indexes(writer, matrix, _live_entries(manifest), max_urls=max_urls)
-        writer.sweep(index_files | set(old.get("files") or {}))
+        # Pictures are shared by content hash: only those no other article uses may go.
+        writer.sweep(index_files | (set(old.get("files") or {}) - _item_files(manifest)))
         manifest.save(state_dir)
     return BuildReport.of(changes, manifest, rendered=1)
 
@@ -81,6 +82,6 @@ def retract_item(
         changes = Changes()
         writer = SiteWriter(out, manifest, changes)
         write_indexes(writer, matrix, _live_entries(manifest), max_urls=max_urls)
-        writer.sweep(index_files | set(old.get("files") or {}))
+        writer.sweep(index_files | (set(old.get("files") or {}) - _item_files(manifest)))
         manifest.save(state_dir)
     return BuildReport.of(changes, manifest)

@@ -2,8 +2,9 @@
 list entry (what indexes, feeds and the sitemap show) and its image files out.
 
 Images: every picture becomes a few JPEG/PNG variants (`srcset` widths, e.g. 480/960/1600)
-through `publisher.images`, so orientation is applied and EXIF/GPS dropped. Variants sit in a
-folder named after the page (`/col/2026/11/slug/…`), so retracting an item removes one folder.
+through `publisher.images`, so orientation is applied and EXIF/GPS dropped. Variants are named by
+their own content hash under `/media/` (`/media/3f/a2b4c6d8e0f1-960.jpg`): a picture used by many
+articles is stored once, a file that exists never needs rewriting, and browsers may cache forever.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import unquote
 
 from markupsafe import Markup
 from PIL import Image
@@ -29,6 +28,7 @@ from publisher.matrix import Matrix
 from publisher.model import ContentItem
 from publisher.urls import article_path, item_column
 
+MEDIA = "media"
 PLACEHOLDER = "asset:site-image/"
 SIZES = "(min-width: 46em) 40em, 100vw"
 SUMMARY_CHARS = 120
@@ -95,11 +95,6 @@ class Picture:
         )
 
 
-def _slug_stem(name: str) -> str:
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
-    return stem[:40] or "image"
-
-
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -107,8 +102,8 @@ def _escape(text: str) -> str:
 class PictureMaker:
     """Reads an item's picture files and prepares their variants (through the cache)."""
 
-    def __init__(self, item: ContentItem, folder: str, cache: ImageCache, widths: tuple[int, ...], quality: int):
-        self.item, self.folder, self.cache = item, folder, cache
+    def __init__(self, item: ContentItem, cache: ImageCache, widths: tuple[int, ...], quality: int):
+        self.item, self.cache = item, cache
         self.widths, self.quality = tuple(sorted(set(widths))), quality
         self.assets: dict[str, Asset] = {}
 
@@ -132,8 +127,6 @@ class PictureMaker:
             width, height = height, width
         long_side = max(width, height)
         variants: list[Asset] = []
-        tag = hashlib.sha256(data).hexdigest()[:10]
-        stem = _slug_stem(unquote(ref) if url_encoded else ref)
         targets = [w for w in self.widths if w < width] + [min(width, self.widths[-1])]
         for target in sorted(set(targets)):
             max_side = None if target >= width else math.ceil(target * long_side / width)
@@ -143,7 +136,8 @@ class PictureMaker:
                 raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
             if variants and prepared.width <= variants[-1].width:
                 continue
-            name = f"{self.folder}/{stem}-{tag}-{prepared.width}.{prepared.extension}"
+            digest = hashlib.sha256(prepared.data).hexdigest()
+            name = f"{MEDIA}/{digest[:2]}/{digest[2:14]}-{prepared.width}.{prepared.extension}"
             asset = Asset(name, prepared.data, prepared.media_type, role if not variants else "variant",
                           ref, prepared.width, prepared.height)
             variants.append(asset)
@@ -209,8 +203,7 @@ def render_article(
     if matrix.columns and matrix.column(entry.column) is None:
         raise SiteRenderError(f"栏目“{entry.column}”未在 publisher.toml 中定义")
     page_path = entry.path
-    pictures = PictureMaker(item, page_path[: -len(".html")].lstrip("/"), image_cache or ImageCache(None),
-                            widths, quality)
+    pictures = PictureMaker(item, image_cache or ImageCache(None), widths, quality)
 
     refs: list[str] = []
 

@@ -103,12 +103,15 @@ def test_a_title_change_reaches_home_column_feeds_but_not_other_columns(fresh_si
 def test_removed_item_is_gone_everywhere(fresh_site):
     import shutil
 
+    out = fresh_site.out
+    page = (out / "news/2026/11/city-meeting.html").read_text()
+    media = set(re.findall(r"media/[0-9a-f/]+-\d+\.(?:jpg|png)", page))
+    assert len(media) >= 4
     shutil.rmtree(fresh_site.root / "items/2026/11/city-meeting")
     report = fresh_site.rebuild()
-    out = fresh_site.out
     assert "/news/2026/11/city-meeting.html" in report.removed
     assert not (out / "news/2026/11/city-meeting.html").exists()
-    assert not (out / "news/2026/11/city-meeting").exists()  # its images went too
+    assert not any((out / m).exists() for m in media)  # its pictures went too
     assert "/news/2026/11/city-meeting.html" not in links_in(out)
     for name in ("feed.xml", "atom.xml", "sitemap.xml", "news/feed.xml", "index.html", "news/index.html"):
         assert "city-meeting" not in (out / name).read_text()

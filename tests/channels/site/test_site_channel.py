@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from site_fixtures import FIXTURE_ROOT, NOW, copy_root
+from site_fixtures import FIXTURE_ROOT, NOW, copy_root, write_item
 from typer.testing import CliRunner
 
 from channels.base import RenderContext
@@ -86,7 +86,7 @@ def test_publish_status_and_retract_keep_every_list_in_step(tmp_path):
 
     site.retract(receipt, ctx)
     assert not (out / "news/2026/11/city-meeting.html").exists()
-    assert not (out / "news/2026/11/city-meeting").exists()
+    assert not any((out / a.name).exists() for a in site.render(item("2026/11/city-meeting")).assets)
     for listing in ("index.html", "news/index.html", "feed.xml", "atom.xml", "news/atom.xml", "sitemap.xml"):
         assert "city-meeting" not in (out / listing).read_text(), listing
     assert "open-day" in (out / "news/index.html").read_text()
@@ -154,3 +154,25 @@ def test_cli_site_build(tmp_path, monkeypatch, image_cache_dir):
     assert (out / "index.html").is_file() and (out / "news/2026/11/city-meeting.html").is_file()
     again = CliRunner().invoke(app, command)
     assert "写入 0 个文件" in again.output
+
+
+def test_a_picture_shared_by_two_articles_stays_until_both_are_retracted(tmp_path):
+    root = tmp_path / "content"
+    root.mkdir()
+    (root / "publisher.toml").write_text((FIXTURE_ROOT / "publisher.toml").read_text(), encoding="utf-8")
+    photo = (FIXTURE_ROOT / "items/2026/10/survey/team.jpg").read_bytes()
+    for name in ("first", "second"):
+        write_item(root, f"2026/11/{name}", f"title: {name}\nauthor: 甲\ndepartment: 办公室\npublish_at: 2026-11-02 09:00",
+                   "![同一张照片](team.jpg)\n", {"team.jpg": photo})
+    matrix = load_matrix(root)
+    account = Account(id="portal", name="网站", channel="site", options={"out_dir": str(tmp_path / "site")})
+    site = SiteChannel(account, RenderContext(matrix=matrix, image_cache=SHARED_CACHE))
+    loaded = {n: load_item(root / f"items/2026/11/{n}/index.md", root, matrix)[0] for n in ("first", "second")}
+    renditions = {n: site.render(it) for n, it in loaded.items()}
+    assert [a.name for a in renditions["first"].assets] == [a.name for a in renditions["second"].assets]
+    receipts = {n: site.publish(r, LedgerLikeContext()) for n, r in renditions.items()}
+    pictures = [tmp_path / "site" / a.name for a in renditions["first"].assets]
+    site.retract(receipts["first"], LedgerLikeContext())
+    assert all(p.is_file() for p in pictures)
+    site.retract(receipts["second"], LedgerLikeContext())
+    assert not any(p.exists() for p in pictures)

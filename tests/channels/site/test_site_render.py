@@ -31,9 +31,13 @@ def load(root, item_id):
     return item, matrix
 
 
+MEDIA_NAME = re.compile(r"media/[0-9a-f]{2}/[0-9a-f]{12}-")
+
+
 @pytest.mark.parametrize("golden", sorted(GOLDEN_PAGES))
 def test_pages_match_golden_files(fixture_site, golden):
-    built = (fixture_site.out / GOLDEN_PAGES[golden]).read_text(encoding="utf-8")
+    # Picture names are hashes of encoded bytes (libjpeg-dependent): compare the markup around them.
+    built = MEDIA_NAME.sub("media/…-", (fixture_site.out / GOLDEN_PAGES[golden]).read_text(encoding="utf-8"))
     path = GOLDEN / golden
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +71,7 @@ def test_images_are_responsive_and_stripped_of_exif():
             assert not exif and not exif.get_ifd(0x8825), asset.name
             assert "exif" not in im.info and "icc_profile" not in im.info
         assert b"TestCam" not in asset.data and b"GPS" not in asset.data
-        assert asset.name.startswith("news/2026/11/city-meeting/")
+        assert re.fullmatch(r"media/[0-9a-f]{2}/[0-9a-f]{12}-\d+\.(jpg|png)", asset.name)
     assert any(a.media_type == "image/png" for a in page.assets)  # transparency kept as PNG
 
 
