@@ -161,7 +161,7 @@ def _build(loader, node, path: Path_, positions: Positions, duplicates: list, of
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 key = str(key)
             spot = (key_node.start_mark.line + offset + 1, key_node.start_mark.column + 1)

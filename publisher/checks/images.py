@@ -162,6 +162,8 @@ def _check_local(item: ContentItem, target: str, ctx: CheckContext) -> list[Prob
         return [("image-missing", "这不是图片文件", Severity.ERROR)]
     key = (str(resolved), stat.st_mtime_ns, stat.st_size)
     if key not in ctx.image_results:
+        if len(ctx.image_results) > 100_000:  # a long-running planner keeps its context
+            ctx.image_results.clear()
         ctx.image_results[key] = _inspect(resolved, stat.st_size, ctx)
     return ctx.image_results[key]
 
