@@ -80,6 +80,9 @@ name = "测试微博"
 channel = "weibo"
 [accounts.options]
 base_url = "{sandbox}/weibo"
+timeout_seconds = {timeout}
+# The platform's 30 an hour is tested in the adapter's tests; here one account posts hundreds.
+hourly_limit = 1000000
 """,
 }
 
@@ -94,17 +97,18 @@ def cover_jpeg(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def item_text(n: int, publish_at: datetime, title: str | None = None) -> str:
+def item_text(n: int, publish_at: datetime, title: str | None = None, target: str | None = None) -> str:
     topic = TOPICS[n % len(TOPICS)]
     title = title or f"第{n}号：{topic}工作推进会召开"
     at = publish_at.astimezone(UTC) + timedelta(hours=8)
     signed = (at - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    targets = f"\ntargets: {{{target}: null}}" if target else ""
     return f"""---
 title: "{title}"
 author: 测试作者
 department: 市数据局办公室
 publish_at: "{at:%Y-%m-%d %H:%M}"
-cover: cover.jpg
+cover: cover.jpg{targets}
 review:
   - {{stage: 初审, by: 周敏, at: "{signed}"}}
   - {{stage: 复审, by: 陈立群, at: "{signed}"}}
@@ -125,8 +129,10 @@ def write_content(
     channels: tuple[str, ...] = ("wechat",),
     publish_at: datetime | None = None,
     timeout: float = 2.0,
+    alternate: bool = False,
 ) -> list[str]:
-    """Write publisher.toml and `n` items; returns the item ids."""
+    """Write publisher.toml and `n` items; returns the item ids. With `alternate`, item i goes
+    only to channel `channels[i % len(channels)]` (fewer publications, every channel used)."""
     root.mkdir(parents=True, exist_ok=True)
     accounts = "\n".join(ACCOUNTS[c].format(sandbox=sandbox.rstrip("/"), timeout=timeout) for c in channels)
     (root / "publisher.toml").write_text(MATRIX.format(accounts=accounts), encoding="utf-8")
@@ -136,7 +142,8 @@ def write_content(
         item_id = f"2026/11/item-{i:04d}"
         folder = root / "items" / item_id
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.md").write_text(item_text(i, publish_at), encoding="utf-8")
+        target = channels[i % len(channels)].rstrip("0123456789") if alternate else None
+        (folder / "index.md").write_text(item_text(i, publish_at, target=target), encoding="utf-8")
         (folder / "cover.jpg").write_bytes(cover_jpeg(i))
         ids.append(item_id)
     return ids

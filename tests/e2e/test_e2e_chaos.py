@@ -24,7 +24,7 @@ from publisher.ledger import State
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(300)]
 
 ITEMS = 100
-CHANNELS = ("wechat", "wechat2")
+CHANNELS = ("wechat", "weibo")
 KILLS = 5
 
 
