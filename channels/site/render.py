@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import re
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -115,6 +116,16 @@ class PictureMaker:
 
     def make(self, ref: str, role: str, *, url_encoded: bool = False) -> Picture:
         data = self._source(ref, url_encoded)
+        memo_key = (hashlib.sha256(data).digest(), self.widths, self.quality, role)
+        picture = _RECENT.get(memo_key)
+        if picture is None:
+            picture = self._prepare(ref, data, role)
+            _RECENT.put(memo_key, picture)
+        for asset in picture.variants:
+            self.assets[asset.name] = asset
+        return picture
+
+    def _prepare(self, ref: str, data: bytes, role: str) -> Picture:
         try:
             _, width, height = inspect(data)
             with Image.open(io.BytesIO(data)) as im:
@@ -141,8 +152,36 @@ class PictureMaker:
             asset = Asset(name, prepared.data, prepared.media_type, role if not variants else "variant",
                           ref, prepared.width, prepared.height)
             variants.append(asset)
-            self.assets[name] = asset
         return Picture(tuple(variants))
+
+
+class RecentPictures:
+    """The last pictures prepared in this process, up to a byte budget: a photo many articles
+    share (a logo, a banner, a press photo reused) is read from the image cache once, not per
+    article. Pure: the key is the source bytes' hash and the settings."""
+
+    def __init__(self, budget: int = 32 * 1024 * 1024):
+        self.budget, self.used = budget, 0
+        self.entries: OrderedDict[tuple, Picture] = OrderedDict()
+
+    def get(self, key: tuple) -> Picture | None:
+        picture = self.entries.get(key)
+        if picture is not None:
+            self.entries.move_to_end(key)
+        return picture
+
+    def put(self, key: tuple, picture: Picture) -> None:
+        size = sum(len(a.data) for a in picture.variants)
+        if size > self.budget // 4:
+            return
+        self.entries[key] = picture
+        self.used += size
+        while self.used > self.budget:
+            _, dropped = self.entries.popitem(last=False)
+            self.used -= sum(len(a.data) for a in dropped.variants)
+
+
+_RECENT = RecentPictures()
 
 
 def _shift_headings(html: str) -> str:
