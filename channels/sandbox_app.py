@@ -7,8 +7,9 @@ Admin endpoints (loopback clients only; anything else gets 403):
     POST _admin/clock         {"shift_days": 1} moves the sandbox's clock (quota days, datacube)
     POST _admin/reset         forget everything (tests)
 
-Posts are counted by the `X-Idempotency-Key` header and by `content_key(title or text)` (SHA-256
-of the text), so exactly-once tests can tell how often one article reached the channel.
+Posts are counted by the `X-Idempotency-Key` header, by `content_key(title or text)` (SHA-256 of
+the text), and by account (appid / Weibo uid) then content key, so exactly-once tests can tell how
+often one article reached one account.
 """
 
 from __future__ import annotations
@@ -76,24 +77,27 @@ class SandboxApp:
             self.calls: Counter[str] = Counter()
             self.posts_by_key: Counter[str] = Counter()
             self.posts_by_content: Counter[str] = Counter()
+            self.posts_by_account: dict[str, Counter[str]] = {}
 
     def counters(self) -> dict[str, Any]:
         return {
             "calls": dict(self.calls),
             "posts_by_key": dict(self.posts_by_key),
             "posts_by_content": dict(self.posts_by_content),
+            "posts_by_account": {a: dict(c) for a, c in self.posts_by_account.items()},
         }
 
     # -- shared ------------------------------------------------------------------------------
     def now(self) -> float:
         return time.time() + self.clock_shift
 
-    def count_post(self, request: Request, content: str) -> None:
+    def count_post(self, request: Request, content: str, account: str) -> None:
         with self.lock:
             key = request.headers.get(IDEMPOTENCY_HEADER)
             if key:
                 self.posts_by_key[key] += 1
             self.posts_by_content[content_key(content)] += 1
+            self.posts_by_account.setdefault(account, Counter())[content_key(content)] += 1
 
     def __call__(self, environ, start_response):
         request = Request(environ)

@@ -48,7 +48,7 @@ class PublishJobs:
             publish_id = next(self.ids)
             job = Job(publish_id, publish_id + 5000000, appid, draft["articles"][0], self.now(), outcome, request.root_url)
             self.jobs[publish_id] = job
-        self.count_post(request, str(job.article["title"]))
+        self.count_post(request, str(job.article["title"]), appid)
         return json_response({"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": job.msg_data_id})
 
     def job_status(self, job: Job) -> int:

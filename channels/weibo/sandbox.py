@@ -214,7 +214,7 @@ class WeiboSandbox(SandboxApp):
             picture = self._picture(request)
             post = Post(next(self.ids), uid, text, self.now(), picture)
             self.posts[post.id] = post
-        self.count_post(request, text)
+        self.count_post(request, text, str(uid))
         return json_response(self.status_json(request, post))
 
     def api_shut_off(self, request: Request) -> Response:

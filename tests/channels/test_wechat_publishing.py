@@ -43,6 +43,7 @@ def test_publish_runs_every_phase_and_serves_a_readable_page(sandbox, wechat_adm
     counters = wechat_admin.counters()
     assert counters["posts_by_key"] == {ctx.idempotency_key: 1}
     assert counters["posts_by_content"][content_key("市政府召开全市安全生产工作会议")] == 1
+    assert counters["posts_by_account"] == {publisher.config.appid: {content_key("市政府召开全市安全生产工作会议"): 1}}
     index = requests.get(sandbox.wechat_base_url + "/", timeout=5).text
     assert "已发布" in index and "市政府召开全市安全生产工作会议" in index
 
