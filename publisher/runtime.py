@@ -40,6 +40,9 @@ class SchedulingSettings(BaseSettings):
     window_seconds: float = Field(30.0, gt=0, description="claim rows due within this window")
     claim_limit: int = Field(200, ge=1, description="rows claimed per tick at most")
     poll_seconds: float = Field(30.0, gt=0, description="how often async publish jobs are polled")
+    sync_seconds: float = Field(
+        60.0, ge=0, description="Celery beat: how often the content repo is synced (0: never)"
+    )
     task_time_limit: float = Field(300.0, gt=0, description="hard limit of one publish task")
     stale_after_seconds: float | None = Field(
         None, description="a claim older than this belongs to a dead worker; > task_time_limit"

@@ -21,11 +21,31 @@ from publisher.settings import Settings
 PUBLISH_TASK = "workers.tasks.publish"
 TICK_TASK = "workers.tasks.dispatch_tick"
 POLL_TASK = "workers.tasks.poll_status"
+SYNC_TASK = "workers.tasks.sync_content"
 
 
 def create_app(settings: Settings | None = None, scheduling: SchedulingSettings | None = None) -> Celery:
     settings = settings or Settings()
     scheduling = scheduling or SchedulingSettings()
+    schedule = {
+        "dispatch-tick": {
+            "task": TICK_TASK,
+            "schedule": settings.tick_seconds,
+            # A tick that waited longer than two ticks is worthless: the next one is coming.
+            "options": {"expires": max(1.0, 2 * settings.tick_seconds)},
+        },
+        "poll-status": {
+            "task": POLL_TASK,
+            "schedule": scheduling.poll_seconds,
+            "options": {"expires": max(1.0, scheduling.poll_seconds)},
+        },
+    }
+    if scheduling.sync_seconds:
+        schedule["sync-content"] = {
+            "task": SYNC_TASK,
+            "schedule": scheduling.sync_seconds,
+            "options": {"expires": max(1.0, scheduling.sync_seconds)},
+        }
     app = Celery("workers", broker=settings.broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",
@@ -43,19 +63,7 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
         worker_send_task_events=False,
         timezone=settings.timezone,
         enable_utc=True,
-        beat_schedule={
-            "dispatch-tick": {
-                "task": TICK_TASK,
-                "schedule": settings.tick_seconds,
-                # A tick that waited longer than two ticks is worthless: the next one is coming.
-                "options": {"expires": max(1.0, 2 * settings.tick_seconds)},
-            },
-            "poll-status": {
-                "task": POLL_TASK,
-                "schedule": scheduling.poll_seconds,
-                "options": {"expires": max(1.0, scheduling.poll_seconds)},
-            },
-        },
+        beat_schedule=schedule,
     )
     return app
 

@@ -16,7 +16,7 @@ from publisher.dispatcher import poll, tick
 from publisher.executors import CeleryExecutor
 from publisher.publish import publish_publication
 from publisher.runtime import Runtime, open_runtime
-from workers.app import POLL_TASK, PUBLISH_TASK, TICK_TASK, app
+from workers.app import POLL_TASK, PUBLISH_TASK, SYNC_TASK, TICK_TASK, app
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()
@@ -51,4 +51,18 @@ def dispatch_tick() -> int:
 
 @app.task(name=POLL_TASK)
 def poll_status() -> int:
-    return poll(runtime()).polled
+    from publisher.manual import finish_pending_retracts
+
+    rt = runtime()
+    finish_pending_retracts(rt)
+    return poll(rt).polled
+
+
+@app.task(name=SYNC_TASK)
+def sync_content() -> int:
+    """Plan what the content repo asks for (the same sync as `publisher run`)."""
+    from publisher.sync import sync
+
+    rt = runtime()
+    report = sync(rt.settings.content_dir, rt.ledger, rt.settings)
+    return len(report.plan.entries)
