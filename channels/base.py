@@ -160,6 +160,11 @@ class Channel(ABC):
     def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
         return None
 
+    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | str | None:
+        """After an `Unconfirmed`: the channel's answer (a status), "absent" (never arrived), or
+        None when the channel offers no way to tell — the editor then decides."""
+        return None
+
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
         from channels.errors import NotSupported
 

@@ -83,3 +83,7 @@ class WeiboChannel(Channel):
 
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
         self._publisher(ctx).retract(receipt, ctx)
+
+    def reconcile(self, receipt: Receipt, ctx: PublishContext):
+        """Ask the channel whether a publication whose answer was lost exists (see publishing)."""
+        return self._publisher(ctx).reconcile(receipt, ctx)
