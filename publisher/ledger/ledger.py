@@ -9,9 +9,10 @@ from publisher.ledger.editorial import EditorialMixin
 from publisher.ledger.engine import make_engine, normalise_url
 from publisher.ledger.execution import ExecutionMixin
 from publisher.ledger.planning import PlanningMixin
+from publisher.ledger.reach import ReachMixin
 
 
-class Ledger(PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin):
+class Ledger(PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin):
     """Publications, their state machine and audit trail, account pauses, freezes.
 
     Thread-safe: every method opens its own connection from the engine's pool and commits before
