@@ -95,6 +95,39 @@ class SiteSettings(_Strict):
         return value.rstrip("/")
 
 
+class RewardTier(_Strict):
+    min_points: float = Field(ge=0, description="进入本档所需的最低积分")
+    label: str = Field(min_length=1, description="档次名称，如“一档”")
+
+
+class ReportRules(_Strict):
+    """Quarterly report (信息报送通报): points per adopted item, and the reward tiers (分档奖励)."""
+
+    points: dict[str, float] = Field(default_factory=dict, description="按渠道计分：每条采用稿件的分值")
+    account_points: dict[str, float] = Field(default_factory=dict, description="按账号计分（优先于渠道分值）")
+    default_points: float = Field(1.0, ge=0, description="未列出的渠道每条采用稿件的分值")
+    tiers: list[RewardTier] = Field(default_factory=list, description="分档：积分不低于 min_points 即入该档")
+
+    def points_for(self, channel: str, account_id: str) -> float:
+        if account_id in self.account_points:
+            return self.account_points[account_id]
+        return self.points.get(channel, self.default_points)
+
+    def tier_for(self, score: float) -> str:
+        reached = [t for t in self.tiers if score >= t.min_points]
+        return max(reached, key=lambda t: t.min_points).label if reached else ""
+
+
+class InspectionSettings(_Strict):
+    """Monitoring thresholds, after the 2019 national inspection rules (政府网站与政务新媒体检查指标)."""
+
+    warn_days: int = Field(10, ge=1, description="账号或栏目多少天未更新时提醒")
+    stale_days: int = Field(14, ge=1, description="账号、首页多少天未更新即为单项否决（两周）")
+    notice_days: int = Field(180, ge=1, description="通知公告、政策类栏目的更新时限（六个月）")
+    veto_columns: int = Field(5, ge=1, description="未更新或空白栏目达到此数即为单项否决")
+    external_links: bool = Field(False, description="是否检查站外链接（需要联网，默认关闭）")
+
+
 class Matrix(_Strict):
     timezone: str = "Asia/Shanghai"
     site: SiteSettings = Field(default_factory=SiteSettings)
@@ -104,6 +137,8 @@ class Matrix(_Strict):
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
     words: WordLists = Field(default_factory=WordLists)
     checks: CheckLimits = Field(default_factory=CheckLimits)
+    report: ReportRules = Field(default_factory=ReportRules)
+    inspection: InspectionSettings = Field(default_factory=InspectionSettings)
 
     @field_validator("timezone")
     @classmethod
