@@ -16,7 +16,7 @@ import socket
 import stat as stat_module
 import warnings
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from PIL import Image
@@ -130,41 +130,34 @@ def _check_ref(item: ContentItem, ref: ImageRef, ctx: CheckContext) -> list[Prob
 
 def _check_local(item: ContentItem, target: str, ctx: CheckContext) -> list[Problem]:
     relative = unquote(target.split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")
-    outside = ("image-outside-folder", "图片必须放在条目自己的文件夹内（不能用绝对路径或 ..）", Severity.ERROR)
-    if relative.startswith("/") or _SCHEME.match(relative) or ".." in PurePosixPath(relative).parts:
-        return [outside]
-    folder = item.path.parent
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if relative.startswith("/") or _SCHEME.match(relative) or ".." in parts or not parts:
+        return [("image-outside-folder", "图片必须放在条目自己的文件夹内（不能用绝对路径或 ..）", Severity.ERROR)]
+    folder = os.path.dirname(item.path)
     # Walk the components with lstat: no symlink on the way means the file is inside the folder
     # (no `..` either), without a realpath of every image. A symlink gets the full resolve.
-    resolved = folder
-    linked = False
+    # Plain strings, not pathlib: this runs for every image of every item.
+    current = folder
     try:
-        for part in PurePosixPath(relative).parts:
-            resolved = resolved / part
-            if stat_module.S_ISLNK(os.lstat(resolved).st_mode):
-                linked = True
+        for part in parts:
+            current = os.path.join(current, part)
+            info = os.lstat(current)
+            if stat_module.S_ISLNK(info.st_mode):
+                real = os.path.realpath(os.path.join(folder, *parts), strict=True)
+                if os.path.commonpath([real, os.path.realpath(folder)]) != os.path.realpath(folder):
+                    return [("image-outside-folder", "图片是指向条目文件夹以外的链接（symlink），不能使用", Severity.ERROR)]
+                current, info = real, os.stat(real)
                 break
-    except OSError:
+    except (OSError, ValueError):  # missing, dangling link or a loop
         return [("image-missing", "找不到图片文件（请检查文件名和大小写）", Severity.ERROR)]
-    if linked:
-        try:
-            resolved = (folder / relative).resolve(strict=True)
-            inside = resolved.is_relative_to(folder.resolve())
-        except (OSError, RuntimeError):  # dangling link or a loop
-            return [("image-missing", "图片是一个无效的链接（symlink）", Severity.ERROR)]
-        if not inside:
-            return [("image-outside-folder", "图片是指向条目文件夹以外的链接（symlink），不能使用", Severity.ERROR)]
-    try:
-        stat = resolved.stat()
-    except OSError:
-        return [("image-missing", "找不到图片文件（请检查文件名和大小写）", Severity.ERROR)]
-    if not stat_module.S_ISREG(stat.st_mode):
+    if not stat_module.S_ISREG(info.st_mode):
         return [("image-missing", "这不是图片文件", Severity.ERROR)]
-    key = (str(resolved), stat.st_mtime_ns, stat.st_size)
+    # The same file (hard links included) is inspected once per run.
+    key = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
     if key not in ctx.image_results:
         if len(ctx.image_results) > 100_000:  # a long-running planner keeps its context
             ctx.image_results.clear()
-        ctx.image_results[key] = _inspect(resolved, stat.st_size, ctx)
+        ctx.image_results[key] = _inspect(Path(current), info.st_size, ctx)
     return ctx.image_results[key]
 
 
