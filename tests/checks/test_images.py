@@ -86,3 +86,15 @@ def test_remote_images_never_reach_private_addresses(make_item, url):
 def test_public_literal_address_is_allowed_when_enabled(make_item):
     item = make_item(item_text(body="![a](https://8.8.8.8/a.png)\n![b](ftp://8.8.8.8/a.png)\n"))
     assert run(item, remote=True) == [("image-bad-scheme", 19)]
+
+
+def test_symlinked_folders_and_dangling_links(make_item, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.png").write_bytes(png())
+    item = make_item(item_text(body="![a](inner/a.png)\n![b](out/x.png)\n![c](gone.png)\n"),
+                     files={"real/a.png": png()})
+    os.symlink("real", item.folder / "inner")
+    os.symlink(outside, item.folder / "out")
+    os.symlink("nothing.png", item.folder / "gone.png")
+    assert run(item) == [("image-outside-folder", 19), ("image-missing", 20)]
