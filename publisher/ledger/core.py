@@ -116,16 +116,17 @@ class LedgerCore:
         """Move one row to `to` if it is in one of `accept` (and the table allows it).
 
         Returns (state seen, row after the move). The row is None when the state seen is not
-        acceptable or another transaction moved the row between our read and our UPDATE.
+        acceptable, an extra `where` condition failed, or another transaction moved the row
+        first. With a single accepted state (the hot paths: start, finish) the UPDATE goes first
+        and the state is read only when it matched nothing.
         """
-        current = conn.execute(
-            select(publications.c.state).where(publications.c.id == publication_id)
-        ).scalar_one_or_none()
-        if current is None:
-            raise PublicationNotFound(publication_id)
-        seen = State(current)
-        if seen not in set(accept):
-            return seen, None
+        accept = frozenset(accept)
+        if len(accept) == 1:
+            (seen,) = accept
+        else:
+            seen = self._state_of(conn, publication_id)
+            if seen not in accept:
+                return seen, None
         if not (stay and seen is to):  # `stay`: an in-place edit (planner update), not a move
             check_transition(seen, to, publication_id)
         values = dict(values or {})
@@ -140,7 +141,7 @@ class LedgerCore:
         )
         row = conn.execute(stmt).mappings().one_or_none()
         if row is None:
-            return seen, None
+            return self._state_of(conn, publication_id), None
         moved = Publication.from_row(row)
         self._audit(
             conn,
@@ -154,6 +155,15 @@ class LedgerCore:
             detail=detail,
         )
         return seen, moved
+
+    @staticmethod
+    def _state_of(conn: Connection, publication_id: int) -> State:
+        current = conn.execute(
+            select(publications.c.state).where(publications.c.id == publication_id)
+        ).scalar_one_or_none()
+        if current is None:
+            raise PublicationNotFound(publication_id)
+        return State(current)
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, publication_id: int) -> Publication | None:

@@ -16,8 +16,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from publisher.settings import ensure_private_dir
-
 SQLITE_MIN_VERSION = (3, 35, 0)  # RETURNING
 BUSY_TIMEOUT_MS = 30_000
 # Execution option a connection sets to get BEGIN IMMEDIATE instead of a deferred BEGIN.
@@ -54,6 +52,8 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def _prepare_private_file(path: Path) -> None:
+    from publisher.settings import ensure_private_dir  # pydantic: only needed for files
+
     ensure_private_dir(path.parent)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from publisher.ledger.controls import stop_reason
+from publisher.ledger.controls import not_stopped_clause, stop_reason
 from publisher.ledger.core import LedgerCore, PublicationNotFound
 from publisher.ledger.records import Publication
 from publisher.ledger.schema import publications
@@ -53,26 +53,7 @@ class ExecutionMixin(LedgerCore):
         """
         now = self._now(now)
         with self._write() as conn:
-            account = conn.execute(
-                select(publications.c.account_id).where(publications.c.id == publication_id)
-            ).scalar_one_or_none()
-            if account is None:
-                raise PublicationNotFound(publication_id)
-            reason = stop_reason(conn, account, now)
-            if reason:
-                self._move(
-                    conn,
-                    publication_id,
-                    S.SCHEDULED,
-                    accept={S.QUEUED},
-                    event="unclaim",
-                    actor=worker,
-                    now=now,
-                    values={"claimed_by": None, "claimed_at": None},
-                    detail={"reason": reason},
-                )
-                return None
-            _, row = self._move(
+            seen, row = self._move(
                 conn,
                 publication_id,
                 S.PUBLISHING,
@@ -80,13 +61,31 @@ class ExecutionMixin(LedgerCore):
                 event="start",
                 actor=worker,
                 now=now,
+                where=[not_stopped_clause(now)],
                 values={
                     "attempts": publications.c.attempts + 1,
                     "claimed_by": worker,
                     "claimed_at": now,
                 },
             )
-            return row
+            if row is not None or seen is not S.QUEUED:
+                return row
+            # Still queued, so a freeze or pause stopped it: give the claim back.
+            account = conn.execute(
+                select(publications.c.account_id).where(publications.c.id == publication_id)
+            ).scalar_one()
+            self._move(
+                conn,
+                publication_id,
+                S.SCHEDULED,
+                accept={S.QUEUED},
+                event="unclaim",
+                actor=worker,
+                now=now,
+                values={"claimed_by": None, "claimed_at": None},
+                detail={"reason": stop_reason(conn, account, now) or "stopped"},
+            )
+            return None
 
     def record_phase(
         self,

@@ -50,7 +50,7 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True) -> Ledger:
     url = normalise_url(url)
     engine = make_engine(url)
     try:
-        if upgrade:
+        if upgrade and not migrate.is_current(engine):
             migrate.upgrade(engine)
     except Exception:
         engine.dispose()

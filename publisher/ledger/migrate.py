@@ -12,18 +12,27 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from publisher.ledger.engine import SQLITE_BEGIN_OPTION
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SCRIPT_LOCATION = str(Path(__file__).with_name("migrations"))
+# The newest revision in migrations/versions (a test checks they agree). Knowing it without
+# loading Alembic lets `open_ledger` skip Alembic entirely when the database is current, which
+# keeps every CLI call and worker start fast.
+HEAD = "0002_reach"
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
     """A Config pointing at the packaged migrations; `connection` is reused when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if url:
@@ -41,11 +50,25 @@ def _run(engine: Engine, action, *args, **kwargs) -> None:
         action(alembic_config(connection), *args, **kwargs)
 
 
+def is_current(engine: Engine) -> bool:
+    """True when the database is at HEAD (one cheap SELECT, no Alembic import)."""
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:  # no alembic_version table yet
+        return False
+    return [v for (v,) in versions] == [HEAD]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     _run(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     _run(engine, command.downgrade, revision)
 
 
@@ -82,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("downgrade needs a revision (e.g. base or -1)")
             downgrade(engine, args.revision)
         elif args.action == "revision":
+            from alembic import command
+
             command.revision(alembic_config(url=url), message=args.message, autogenerate=True)
         print(current_revision(engine) or "base")
     finally:

@@ -59,6 +59,10 @@ def test_command_line(sqlite_url, capsys):
     assert capsys.readouterr().out.strip() == "base"
 
 
+def test_head_constant_matches_the_scripts():
+    assert ledger_migrate.head_revision() == ledger_migrate.HEAD
+
+
 def test_migrations_ship_inside_the_package():
     folder = ledger_migrate.SCRIPT_LOCATION
     assert folder.endswith("publisher/ledger/migrations")
