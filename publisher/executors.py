@@ -108,7 +108,10 @@ class CeleryExecutor:
 
     def __init__(self, app: Celery | None = None):
         if app is None:
-            from workers.app import app
+            # A fresh app from the current settings (the module-level one is fixed at import).
+            from workers.app import create_app
+
+            app = create_app()
         self.app = app
 
     def submit(self, publication_id: int, countdown: float = 0.0) -> None:

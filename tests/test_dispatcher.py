@@ -149,13 +149,13 @@ def test_local_executor_waits_for_countdowns_and_reports_idle(tmp_path):
 
     executor = LocalExecutor(runtime=None, threads=2, publish=publish)
     try:
-        executor.submit(1, countdown=0.3)
+        executor.submit(1, countdown=1.0)
         executor.submit(2)
-        assert executor.wait_idle(5)
+        assert executor.wait_idle(10)
     finally:
         executor.shutdown()
     assert sorted(p for p, _ in seen) == [1, 2]
-    assert dict(seen)[1] >= 0.3 > dict(seen)[2]
+    assert [p for p, _ in seen] == [2, 1] and dict(seen)[1] >= 1.0
     assert sorted(executor.outcomes) == [1, 2]
 
 

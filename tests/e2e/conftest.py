@@ -150,7 +150,17 @@ class Cluster:
                 process.wait(timeout=5)
         self.workers.clear()
 
-    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    def cli(self, monkeypatch, *args: str, input: str | None = None):
+        """The `publisher` command in this process (environment of the cluster)."""
+        from typer.testing import CliRunner
+
+        from publisher.cli import app
+
+        self.apply_env(monkeypatch)
+        monkeypatch.chdir(self.tmp)
+        return CliRunner().invoke(app, list(args), input=input)
+
+    def cli_process(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         command = [sys.executable, "-c", "from publisher.cli import main; main()", *args]
         return subprocess.run(
             command, cwd=self.tmp, env=self.env(), input=input, capture_output=True, text=True,

@@ -53,8 +53,8 @@ def test_two_workers_publish_everything_exactly_once(cluster, monkeypatch):
 
     # Republish one item on WeChat: exactly one more post of that article, under a new row.
     item = ids[8]  # even items go to WeChat
-    result = cluster.cli("republish", item, "--account", "wx-main", "--yes")
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = cluster.cli(monkeypatch, "republish", item, "--account", "wx-main", "--yes")
+    assert result.exit_code == 0, result.output
     dispatcher.run_until_settled(timeout=60)
     rows = dispatcher.runtime.ledger.publications(item_id=item, account_id="wx-main")
     assert [r.manual for r in rows] == [False, True] and rows[1].state is State.PUBLISHED
@@ -65,19 +65,19 @@ def test_two_workers_publish_everything_exactly_once(cluster, monkeypatch):
     assert republished and republished[0].actor not in ("planner", "worker", "recovery")
 
     # Freeze: new items are planned but nothing is dispatched from the next tick on.
-    result = cluster.cli("freeze", "--reason", "全国哀悼日")
-    assert result.returncode == 0, result.stderr
+    result = cluster.cli(monkeypatch, "freeze", "--reason", "全国哀悼日")
+    assert result.exit_code == 0, result.output
     content = cluster.tmp / "content"
     new_ids = write_content(content, ITEMS + 5, cluster.sandbox_url, channels=CHANNELS, publish_at=at, alternate=True)[ITEMS:]
     dispatcher.sync()
     dispatcher.step()
     pending = [r for i in new_ids for r in dispatcher.runtime.ledger.publications(item_id=i)]
     assert pending and {r.state for r in pending} == {State.SCHEDULED}
-    status = cluster.cli("status", "--format", "json")
-    assert '"frozen": true' in status.stdout
+    status = cluster.cli_process("status", "--format", "json")  # a separate process sees it too
+    assert '"frozen": true' in status.stdout, status.stderr
     time.sleep(1.0)
     assert posts_by_key(cluster.sandbox_url) == after
-    assert cluster.cli("unfreeze").returncode == 0
+    assert cluster.cli(monkeypatch, "unfreeze").exit_code == 0
     dispatcher.run_until_settled(timeout=60)
     assert all(r.state is State.PUBLISHED for i in new_ids for r in dispatcher.runtime.ledger.publications(item_id=i))
     final = posts_by_key(cluster.sandbox_url)
