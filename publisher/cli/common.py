@@ -8,12 +8,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from publisher.matrix import Matrix, MatrixError, load_matrix
 from publisher.settings import Settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -35,7 +36,7 @@ def find_content_root(start: Path) -> Path | None:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err_console.print(f"[red]错误：[/red]{message}")
+    err_console.print(f"[red]错误：[/red]{escape(message)}")
     return typer.Exit(code)
 
 
@@ -49,7 +50,7 @@ def open_workspace(content: Path | None = None) -> Workspace:
         matrix = load_matrix(root)
     except MatrixError as exc:
         for finding in exc.findings:
-            err_console.print(f"{finding.location}: [red]配置错误[/red] [{finding.code}] {finding.message}")
+            err_console.print(f"{escape(finding.location)}: [red]配置错误[/red] {escape(f'[{finding.code}]')} {escape(finding.message)}")
         raise typer.Exit(EXIT_USAGE) from None
     return Workspace(settings, root, matrix)
 
