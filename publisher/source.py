@@ -60,12 +60,13 @@ def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: 
         return Snapshot(root=root, commit=None)
     commit = resolve_commit(root, branch)
     prefix = _git(root, "rev-parse", "--show-prefix")  # content/ may live inside a bigger repo
+    top = _git(root, "rev-parse", "--show-toplevel")  # archive from the top: a subfolder narrows it
     target = cache_dir / commit
     if not (target / ".complete").exists():
         if target.exists():
             shutil.rmtree(target)
         archive = subprocess.run(
-            ["git", "-C", str(root), "archive", "--format=tar", f"{commit}:{prefix}" if prefix else commit],
+            ["git", "-C", top, "archive", "--format=tar", f"{commit}:{prefix}" if prefix else commit],
             capture_output=True, check=False,
         )
         if archive.returncode != 0:

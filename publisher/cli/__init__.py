@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "publisher.cli.preview",
     "publisher.cli.site",
     "publisher.cli.plan",
+    "publisher.cli.demo",
     "publisher.cli.ops",
 ]
 

@@ -1,0 +1,137 @@
+"""`publisher demo` (what `make demo` runs): the main job on embedded defaults.
+
+Checks the sample content, writes previews, starts the channel sandboxes, syncs and publishes
+everything due with the local executor (SQLite ledger, no Redis), builds the site, prints the
+status and where to look. With a terminal attached it keeps the sandboxes and the site served
+until Ctrl+C, so the published articles can be opened in a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from publisher.cli.common import console, open_workspace
+
+
+def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer | None:
+    handler = functools.partial(_QuietFiles, directory=str(folder))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:
+        return None
+    threading.Thread(target=server.serve_forever, daemon=True, name="site-server").start()
+    return server
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+def _sandbox_credentials(matrix) -> None:
+    """Sandbox credentials for every account whose secret the environment does not set."""
+    from channels.sandbox_server import WECHAT_SECRET, WEIBO_TOKEN
+
+    # One sandbox user per Weibo account (any token starting with the sandbox prefix works):
+    # a shared token would make two accounts one user, and Weibo refuses repeated text (20019).
+
+    for account in matrix.accounts:
+        key = "PUBLISHER_SECRET_" + account.id.upper().replace("-", "_").replace(".", "_")
+        if account.channel == "wechat":
+            os.environ.setdefault(key, WECHAT_SECRET)
+        elif account.channel == "weibo":
+            os.environ.setdefault(key + "_TOKEN", f"{WEIBO_TOKEN}-{account.id}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        content: Annotated[Path | None, typer.Option("--content", help="内容库目录；默认 content/")] = None,
+        sandbox_port: Annotated[int, typer.Option("--sandbox-port", help="渠道沙箱端口")] = 8800,
+        serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="结束后继续提供沙箱和网站页面（默认：在终端中运行时）")] = None,
+    ) -> None:
+        """演示：检查稿件、生成预览、启动渠道沙箱、发布到期稿件、生成网站，并告诉你去哪里看。"""
+        from channels.sandbox_server import start_sandbox
+        from publisher.checks import check_items
+        from publisher.preview import write_preview
+        from publisher.rendering import image_cache_in
+
+        ws = open_workspace(content)
+        state = ws.settings.state_dir.resolve()
+        console.rule("[bold]1. 检查稿件")
+        report = check_items(ws.root, ws.matrix, settings=ws.settings)
+        console.print(f"检查了 {report.items_checked} 个条目：{len(report.errors)} 个错误，{len(report.warnings)} 个警告"
+                      + ("（详见 publisher check）" if report.findings else ""))
+
+        console.rule("[bold]2. 生成预览")
+        previews = state / "preview"
+        cache = image_cache_in(state)
+        for item in report.items:
+            write_preview(item, ws.matrix, previews / f"{item.id.replace('/', '-')}.html",
+                          settings=ws.settings, image_cache=cache)
+        console.print(f"已为 {len(report.items)} 个条目生成预览：{previews}")
+
+        console.rule("[bold]3. 启动渠道沙箱")
+        try:
+            sandbox = start_sandbox(port=sandbox_port)
+        except OSError:
+            sandbox = start_sandbox(port=0)
+        os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
+        _sandbox_credentials(ws.matrix)
+        console.print(f"微信公众号与微博沙箱：{sandbox.url}/")
+
+        console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
+        # The same commands an editor runs, so the demo shows exactly their behaviour.
+        from publisher.cli import app as cli
+
+        for command in (["run", "--once"], ["status"]):
+            code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
+            if code:
+                sandbox.stop()
+                raise typer.Exit(code)
+
+        console.rule("[bold]5. 生成门户网站")
+        from channels.site.builder import build_site
+        from channels.site.output import default_state_dir
+        from publisher.cli.site import site_config
+
+        config = site_config(ws.matrix)
+        site_dir = (config.out_dir or ws.settings.site_dir).resolve()
+        built = build_site(ws.root, ws.matrix, site_dir, state_dir=default_state_dir(site_dir),
+                           config=config, image_dir=cache.folder)
+        console.print(f"网站已生成：{site_dir}（{built.pages} 个页面）")
+
+        console.rule("[bold]去哪里看")
+        site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
+        console.print(f"• 稿件预览（每条稿件的微信、微博、网站效果）：{previews}/")
+        console.print(f"• 门户网站文件：{site_dir}/index.html")
+        console.print(f"• 台账：{ws.settings.resolved_database_url}（用 publisher status / publisher log 查看）")
+        keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
+        if not keep:
+            console.print("• 沙箱中已发布的公众号文章和微博：运行 [bold]make demo[/bold] 于终端中可在浏览器查看；"
+                          f"或运行 .venv/bin/publisher sandbox --port {sandbox_port} 后重新发布")
+            sandbox.stop()
+            return
+        site_server = _serve_folder(site_dir, site_port)
+        console.print(f"• 沙箱中已发布的公众号文章和微博：{sandbox.url}/wechat/ 与 {sandbox.url}/weibo/")
+        if site_server is not None:
+            console.print(f"• 门户网站：http://127.0.0.1:{site_port}/")
+        console.print("按 Ctrl+C 结束演示。")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("演示结束。")
+        finally:
+            sandbox.stop()
+            if site_server is not None:
+                site_server.shutdown()
