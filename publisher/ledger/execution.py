@@ -240,7 +240,8 @@ class ExecutionMixin(LedgerCore):
             message,
             attempt,
             now,
-            extra={"not_before": not_before, "claimed_by": None, "claimed_at": None},
+            # claimed_by stays: it names the last holder (and the audit actor) until re-claimed
+            extra={"not_before": not_before},
         )
 
     def _finish_with_error(

@@ -111,7 +111,7 @@ def sqlite_url(db_dir) -> str:
     return f"sqlite:///{db_dir / 'state' / 'ledger.sqlite3'}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ledger(request, sqlite_url) -> Iterator[Ledger]:
     """A migrated, empty ledger on each backend."""
     if request.param == "postgres":

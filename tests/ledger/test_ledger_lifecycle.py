@@ -61,6 +61,7 @@ def test_not_due_and_backoff_are_not_claimed(ledger, add_pub):
     backoff = T0 + timedelta(seconds=60)
     again = ledger.requeue(soon.id, backoff, 502, "渠道暂时不可用", attempt=1, now=T0)
     assert again.state is S.SCHEDULED and again.attempts == 1 and again.not_before == backoff
+    assert ledger.history(soon.item_id)[-1].actor == "w"
     assert ledger.claim_due(T0 + timedelta(seconds=59), 5, 10, "d") == []
     assert [p.id for p in ledger.claim_due(backoff, 5, 10, "d")] == [soon.id]
     assert ledger.start(soon.id, "w", now=backoff).attempts == 2
