@@ -32,6 +32,10 @@ _COMMAND_MODULES = [
     "publisher.cli.plan",
     "publisher.cli.demo",
     "publisher.cli.ops",
+    "publisher.cli.report",
+    "publisher.cli.inspect",
+    "publisher.cli.dashboard",
+    "publisher.cli.export",
 ]
 
 for _name in _COMMAND_MODULES:

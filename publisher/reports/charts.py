@@ -103,10 +103,10 @@ def score_chart(report: QuarterlyReport) -> str:
         axes.bar_label(bars, labels=[f"{s:g}" for s in scores], padding=3)
         for minimum, label in report.tiers:
             axes.axvline(minimum, color="#555555", linestyle="--", linewidth=0.8)
-            axes.annotate(label, (minimum, 1.0), xycoords=("data", "axes fraction"),
-                          xytext=(2, -12), textcoords="offset points", fontsize=8)  # fmt: skip
+            axes.annotate(label, (minimum, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                          textcoords="offset points", fontsize=8, ha="center", va="bottom")  # fmt: skip
         axes.set_xlabel("积分")
-        axes.set_title(f"{report.quarter.label}各单位积分与档次")
+        axes.set_title(f"{report.quarter.label}各单位积分与档次", pad=16 if report.tiers else 6)
         return _svg(figure, "score")
 
 

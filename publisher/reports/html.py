@@ -35,9 +35,16 @@ def _cell(value) -> str:
 _env.filters["cell"] = _cell
 
 
-def render_html(report: QuarterlyReport, *, charts: bool = True) -> str:
-    table = report_table(report)
+def _context(report: QuarterlyReport, charts: bool) -> dict:
     svg = {name: Markup(markup) for name, markup in report_charts(report).items()} if charts else {}
-    return _env.get_template("report.html.j2").render(
-        table=table, report=report, charts=svg, csp=REPORT_CSP
-    )
+    return {"table": report_table(report), "report": report, "charts": svg, "csp": REPORT_CSP}
+
+
+def render_html(report: QuarterlyReport, *, charts: bool = True) -> str:
+    """A whole page."""
+    return _env.get_template("report.html.j2").render(**_context(report, charts))
+
+
+def render_html_section(report: QuarterlyReport, *, charts: bool = True) -> Markup:
+    """The table, charts and rules, for embedding in another page (the dashboard)."""
+    return Markup(_env.get_template("_report_body.html.j2").render(**_context(report, charts)))

@@ -1,0 +1,40 @@
+"""`publisher export`: publications and their reach as CSV or JSON, for archives and spreadsheets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from publisher.cli.common import console, fail, open_workspace
+from publisher.cli.report import CONTENT, _ledger
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def export(
+        fmt: Annotated[str, typer.Option("--format", "-f", help="csv / json")] = "csv",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="写入此文件；默认输出到屏幕")] = None,
+        history: Annotated[bool, typer.Option("--history", help="JSON 中附上每条发布的传播数据历史")] = False,
+        content: Annotated[Path | None, CONTENT] = None,
+    ) -> None:
+        """导出全部发布记录及其最新传播数据（CSV 或 JSON）。"""
+        from publisher.export import export_csv, export_json
+
+        if fmt not in ("csv", "json"):
+            raise fail(f"不支持的格式“{fmt}”，可选：csv、json")
+        ws = open_workspace(content)
+        with _ledger(ws.settings) as ledger:
+            if fmt == "csv":
+                payload = export_csv(ledger, ws.matrix.tz)
+            else:
+                payload = export_json(ledger, ws.matrix.tz, history=history)
+        if out is None:
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(payload)
+        console.print(f"已导出到 {out}")

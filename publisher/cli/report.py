@@ -1,0 +1,92 @@
+"""`publisher report` (quarterly 通报) and `publisher reach` (pull reads/shares now)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from publisher.cli.common import console, err_console, fail, open_workspace
+
+CONTENT = typer.Option("--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
+
+
+def _ledger(settings):
+    from publisher.ledger import open_ledger
+
+    if settings.database_url is None:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return open_ledger(settings.resolved_database_url)
+    except Exception as exc:
+        raise fail(f"无法打开发布账本：{exc}") from None
+
+
+def _moment(text: str | None, tz) -> datetime:
+    from publisher.timeparse import parse_local_datetime
+
+    if not text:
+        return datetime.now(tz)
+    try:
+        return parse_local_datetime(text, tz)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        quarter: Annotated[str | None, typer.Option("--quarter", "-q", help="季度，如 2026Q4；默认为当前季度")] = None,
+        department: Annotated[str | None, typer.Option("--department", "-d", help="只看这个报送单位（名次仍在全部单位中排）")] = None,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="md / csv / xlsx / html")] = "md",
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="写入此文件；默认输出到屏幕（xlsx 必须指定）")] = None,
+        now: Annotated[str | None, typer.Option("--now", help="按此时间生成，如 2026-12-31 18:00")] = None,
+        content: Annotated[Path | None, CONTENT] = None,
+    ) -> None:
+        """季度信息报送情况通报：各单位报送、采用、传播数据、积分与档次。"""
+        from publisher.reports import FORMATS, Quarter, build_quarterly_report, render_report
+
+        if fmt not in FORMATS:
+            raise fail(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+        if fmt == "xlsx" and out is None:
+            raise fail("xlsx 格式请用 --out 指定文件，例如 --out 通报.xlsx")
+        ws = open_workspace(content)
+        moment = _moment(now, ws.matrix.tz)
+        try:
+            chosen = Quarter.parse(quarter) if quarter else Quarter.containing(moment, ws.matrix.tz)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        with _ledger(ws.settings) as ledger:
+            data = build_quarterly_report(ledger, ws.matrix, chosen, department=department, now=moment)
+        if department and not data.rows:
+            err_console.print(f"[yellow]提示：[/yellow]{chosen.label}没有“{department}”的报送或采用记录")
+        payload = render_report(data, fmt)  # type: ignore[arg-type]
+        if out is None:
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(payload)
+        console.print(f"已生成 {chosen.label}通报：{out}（{len(data.rows)} 个单位）")
+
+    @app.command()
+    def reach(
+        since: Annotated[int, typer.Option("--since", help="读取最近多少天内发布的稿件", min=1)] = 30,
+        content: Annotated[Path | None, CONTENT] = None,
+    ) -> None:
+        """从微信公众号、微博读取已发布稿件的阅读、转发、点赞、评论数，记入发布账本。"""
+        from publisher.reach import pull_reach
+        from publisher.runtime import open_runtime
+
+        ws = open_workspace(content)
+        try:
+            runtime = open_runtime(ws.settings, shared="ledger" if ws.settings.executor == "local" else "redis")
+        except Exception as exc:
+            raise fail(f"无法打开发布账本：{exc}") from None
+        result = pull_reach(runtime, since=timedelta(days=since))
+        for error in result.errors:
+            err_console.print(f"[yellow]未能读取：[/yellow]{error}")
+        console.print(result.summary())
