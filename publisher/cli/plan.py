@@ -9,11 +9,6 @@ import typer
 from rich.table import Table
 
 from publisher.cli.common import EXIT_USAGE, console, err_console, open_workspace
-from publisher.ledger import open_ledger
-from publisher.matrix import MatrixError
-from publisher.planner import ACTION_LABELS
-from publisher.source import SourceError
-from publisher.sync import sync
 
 _STYLE = {"blocked": "red", "changed": "yellow", "cancel": "yellow", "retract": "yellow",
           "create": "green", "update": "cyan", "site-update": "cyan"}
@@ -27,6 +22,13 @@ def register(app: typer.Typer) -> None:
         show_all: bool = typer.Option(False, "--all", help="也列出不变和已完成的发布"),
     ) -> None:
         """显示同步将要做什么：按账号列出新建、更新、受阻、取消和发布后改动（不做任何修改）。"""
+        # Imported here: the ledger and renderers are heavy, and every command pays for imports.
+        from publisher.ledger import open_ledger
+        from publisher.matrix import MatrixError
+        from publisher.planner import ACTION_LABELS
+        from publisher.source import SourceError
+        from publisher.sync import sync
+
         ws = open_workspace(content)
         try:
             with open_ledger(ws.settings.resolved_database_url) as ledger:

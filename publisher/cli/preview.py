@@ -10,8 +10,6 @@ import typer
 
 from publisher.cli.common import console, open_workspace
 from publisher.cli.render import load_one
-from publisher.preview import write_preview
-from publisher.rendering import image_cache_in
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +20,9 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, typer.Option("--content", help="内容库根目录（含 publisher.toml）")] = None,
     ) -> None:
         """生成条目在各渠道的并排预览页（单个 HTML 文件，图片内嵌，可直接用浏览器打开）。"""
+        from publisher.preview import write_preview
+        from publisher.rendering import image_cache_in
+
         workspace = open_workspace(content or (Path(item) if Path(item).exists() else None))
         loaded = load_one(workspace, item)
         target = out or workspace.settings.state_dir / "preview" / (loaded.id.replace("/", "-") + ".html")

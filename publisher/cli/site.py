@@ -9,18 +9,15 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from channels.site.builder import build_site
-from channels.site.config import SiteConfig
-from channels.site.deploy import DeployError, deploy
-from channels.site.output import default_state_dir
 from publisher.cli.common import EXIT_FINDINGS, console, err_console, fail, open_workspace
 from publisher.matrix import Matrix
-from publisher.rendering import image_cache_in
 from publisher.timeparse import parse_local_datetime
 
 
-def site_config(matrix: Matrix) -> SiteConfig:
+def site_config(matrix: Matrix):
     """Options of the site account (the default one first); plain defaults when there is none."""
+    from channels.site.config import SiteConfig
+
     accounts = sorted(matrix.accounts_for("site"), key=lambda a: not a.default)
     if not accounts:
         return SiteConfig()
@@ -43,6 +40,12 @@ def register(app: typer.Typer) -> None:
         now: Annotated[str | None, typer.Option("--now", help="按此时间生成（预览定时稿件），如 2026-11-20 09:00；默认为当前时间")] = None,
     ) -> None:
         """生成门户网站：已到发布时间、未下线、非草稿且发往网站的条目。"""
+        # Imported here so other commands do not pay for the builder's imports.
+        from channels.site.builder import build_site
+        from channels.site.deploy import DeployError, deploy
+        from channels.site.output import default_state_dir
+        from publisher.rendering import image_cache_in
+
         workspace = open_workspace(content)
         try:
             moment = parse_local_datetime(now, workspace.matrix.tz) if now else None
