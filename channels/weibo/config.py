@@ -29,6 +29,7 @@ class WeiboConfig(AccountConfig):
     share_path: str = "/2/statuses/share.json"
     destroy_path: str = "/2/statuses/destroy.json"
     count_path: str = "/2/statuses/count.json"
+    token_info_path: str = "/oauth2/get_token_info"
 
     @property
     def post_web_base(self) -> str:

@@ -96,6 +96,7 @@ class WeiboSandbox(SandboxApp):
             Rule("/2/statuses/destroy.json", endpoint="api_destroy", methods=["POST"]),
             Rule("/2/statuses/count.json", endpoint="api_count", methods=["GET"]),
             Rule("/2/statuses/show.json", endpoint="api_show", methods=["GET"]),
+            Rule("/oauth2/get_token_info", endpoint="api_token_info", methods=["POST"]),
             Rule("/", endpoint="page_index"),
             Rule("/<int:uid>/<post_id>", endpoint="page_post"),
             Rule("/pic/<name>", endpoint="page_picture"),
@@ -241,6 +242,11 @@ class WeiboSandbox(SandboxApp):
     def api_show(self, request: Request) -> Response:
         uid = self._user(request)
         return json_response(self.status_json(request, self._own_post(request, uid)))
+
+    def api_token_info(self, request: Request) -> Response:
+        """OAuth2 token introspection (`publisher accounts --check`): whose token, how long left."""
+        uid = self._user(request)
+        return json_response({"uid": uid, "appkey": "sandbox", "scope": "", "create_at": 0, "expire_in": 7 * 86400})
 
     def api_count(self, request: Request) -> Response:
         self._user(request)

@@ -31,6 +31,7 @@ _COMMAND_MODULES = [
     "publisher.cli.site",
     "publisher.cli.plan",
     "publisher.cli.demo",
+    "publisher.cli.accounts",
     "publisher.cli.ops",
     "publisher.cli.report",
     "publisher.cli.inspect",
