@@ -7,7 +7,7 @@ import queue
 from collections import Counter
 
 import pytest
-from claim_race_worker import NOW, race
+from claim_race_worker import NOW, serve
 from sqlalchemy import func, insert, select
 
 from publisher.ledger import State, open_ledger
@@ -43,28 +43,36 @@ def _seed(url: str) -> list[int]:
         return list(conn.execute(insert(publications).returning(publications.c.id), rows).scalars())
 
 
-def _race(url: str) -> None:
-    everyone = _seed(url)
+@pytest.fixture(scope="module")
+def dispatchers():
+    """Eight spawned dispatcher processes, shared by the races of this module."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [
-        ctx.Process(target=race, args=(url, f"d{n}", barrier, results, everyone, n))
-        for n in range(PROCESSES)
-    ]
+    tasks, results, barrier = ctx.Queue(), ctx.Queue(), ctx.Barrier(PROCESSES)
+    procs = [ctx.Process(target=serve, args=(tasks, results, barrier)) for _ in range(PROCESSES)]
     for p in procs:
         p.start()
+    yield tasks, results, barrier
+    for _ in procs:
+        tasks.put(None)
+    for p in procs:
+        p.join(timeout=30)
+        if p.is_alive():
+            p.kill()
+
+
+def _race(url: str, dispatchers) -> None:
+    everyone = _seed(url)
+    tasks, results, barrier = dispatchers
+    barrier.reset()
+    for n in range(PROCESSES):
+        tasks.put((url, f"d{n}", everyone, n))
     try:
-        reports = [results.get(timeout=180) for _ in procs]
+        reports = [results.get(timeout=180) for _ in range(PROCESSES)]
     except queue.Empty:
         pytest.fail("a dispatcher process did not report within 180 s")
-    finally:
-        for p in procs:
-            p.join(timeout=30)
-            if p.is_alive():
-                p.kill()
     errors = [r for r in reports if isinstance(r[1], str)]
     assert not errors, errors
-    slowest = {k: max(r[3][k] for r in reports) for k in ("open", "claim", "start")}
+    slowest = {k: round(max(r[3][k] for r in reports), 2) for k in ("claim", "start")}
     print(f"claim race on {url.split(':')[0]}: slowest process (s): {slowest}")
 
     claimed = Counter(pid for _, ids, _, _ in reports for pid in ids)
@@ -95,10 +103,10 @@ def _race(url: str) -> None:
     )
 
 
-def test_claim_race_sqlite(sqlite_url):
-    _race(sqlite_url)
+def test_claim_race_sqlite(sqlite_url, dispatchers):
+    _race(sqlite_url, dispatchers)
 
 
 @pytest.mark.postgres
-def test_claim_race_postgres(pg_database_factory):
-    _race(pg_database_factory())
+def test_claim_race_postgres(pg_database_factory, dispatchers):
+    _race(pg_database_factory(), dispatchers)
