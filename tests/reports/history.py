@@ -259,3 +259,14 @@ def build_site_folder(site: Path) -> Path:
     (site / "media").mkdir(parents=True, exist_ok=True)
     (site / "media" / "ok.jpg").write_bytes(b"\xff\xd8\xff\xe0 not checked for content")
     return site
+
+
+def history_workspace(folder: Path):
+    """(ledger, matrix, history, content root, database url) in `folder`: a fresh SQLite ledger."""
+    from publisher.ledger import open_ledger
+    from publisher.matrix import load_matrix
+
+    root = write_matrix(folder / "content")
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    ledger = open_ledger(url)
+    return ledger, load_matrix(root), build_history(ledger), root, url
