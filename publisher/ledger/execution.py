@@ -45,7 +45,9 @@ def _fence(attempt: int | None) -> list:
 
 
 class ExecutionMixin(LedgerCore):
-    def start(self, publication_id: int, worker: str, *, now: datetime | None = None):
+    def start(
+        self, publication_id: int, worker: str, *, now: datetime | None = None
+    ) -> Publication | None:
         """queued → publishing for `worker`; attempts += 1. Returns the row, or None.
 
         None means: not queued any more (a duplicate delivery, a cancel, another worker won), or
