@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Annotated
 import typer
 
 from publisher.cli.common import console, open_workspace
+from publisher.settings import Settings, ensure_private_dir
 
 
 def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer | None:
@@ -65,8 +67,16 @@ def register(app: typer.Typer) -> None:
         from publisher.preview import write_preview
         from publisher.rendering import image_cache_in
 
+        # The demo starts from a clean state folder of its own every time: the sandboxes keep
+        # posts in memory only, so a ledger remembering earlier demo posts would show nothing.
+        state = (Settings().state_dir / "demo").resolve()
+        if state.exists():
+            shutil.rmtree(state)
+        ensure_private_dir(state)
+        os.environ["PUBLISHER_STATE_DIR"] = str(state)
+        os.environ.pop("PUBLISHER_DATABASE_URL", None)
         ws = open_workspace(content)
-        state = ws.settings.state_dir.resolve()
+        console.print(f"演示使用独立的状态目录 {state}（每次重新开始）")
         console.rule("[bold]1. 检查稿件")
         report = check_items(ws.root, ws.matrix, settings=ws.settings)
         console.print(f"检查了 {report.items_checked} 个条目：{len(report.errors)} 个错误，{len(report.warnings)} 个警告"
@@ -114,7 +124,7 @@ def register(app: typer.Typer) -> None:
         site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
         console.print(f"• 稿件预览（每条稿件的微信、微博、网站效果）：{previews}/")
         console.print(f"• 门户网站文件：{site_dir}/index.html")
-        console.print(f"• 台账：{ws.settings.resolved_database_url}（用 publisher status / publisher log 查看）")
+        console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
         keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
         if not keep:
             console.print("• 沙箱中已发布的公众号文章和微博：运行 [bold]make demo[/bold] 于终端中可在浏览器查看；"
