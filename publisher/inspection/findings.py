@@ -54,6 +54,7 @@ class InspectionResult:
     columns_checked: int = 0
     pages_checked: int = 0
     links_checked: int = 0
+    site_checked: bool = False
 
     @property
     def vetoes(self) -> list[InspectionFinding]:
@@ -77,9 +78,13 @@ class InspectionResult:
 
     def summary(self) -> str:
         verdict = "存在单项否决问题" if self.vetoes else "未发现单项否决问题"
+        site = (
+            f"{self.columns_checked} 个栏目、{self.pages_checked} 个页面（{self.links_checked} 个链接）"
+            if self.site_checked
+            else "网站未检查"
+        )
         return (
-            f"检查了 {self.accounts_checked} 个账号、{self.columns_checked} 个栏目、"
-            f"{self.pages_checked} 个页面（{self.links_checked} 个链接）：{verdict}；"
+            f"检查了 {self.accounts_checked} 个账号、{site}：{verdict}；"
             f"问题 {len(self.errors)} 项，提醒 {len(self.warnings)} 项"
         )
 
@@ -92,5 +97,6 @@ class InspectionResult:
             "columns_checked": self.columns_checked,
             "pages_checked": self.pages_checked,
             "links_checked": self.links_checked,
+            "site_checked": self.site_checked,
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -1,7 +1,8 @@
 """Links and images of the built site: every reference resolved against the file it is in.
 
-Internal references (relative, root-relative, or absolute on the site's own `base_url`) must
-name a file in the built folder (a folder means its index.html). One finding per missing
+Internal references (relative or root-relative) must name a file in the built folder (a folder
+means its index.html). Absolute URLs count as external even on the site's own host: an office's
+domain often serves other systems too (a policy library, a search), which the build cannot see. One finding per missing
 target, counting the pages that reference it, so a broken menu link is one problem, not a
 thousand. External links are checked only when `[inspection] external_links = true`: it
 needs the network and other people's servers, so it is off by default and never in tests.
@@ -50,7 +51,7 @@ def site_path(page: Path, site_dir: Path) -> str:
     return "/" + page.relative_to(site_dir).as_posix()
 
 
-def _target(ref: Reference, page_path: str, base) -> str | None | bool:
+def _target(ref: Reference, page_path: str) -> str | None | bool:
     """The site path a reference names; None: nothing to check here; False: external."""
     url = ref.url
     if url.startswith("#"):
@@ -59,13 +60,8 @@ def _target(ref: Reference, page_path: str, base) -> str | None | bool:
     if parts.scheme and parts.scheme.lower() in SKIPPED_SCHEMES:
         return None
     if parts.scheme or parts.netloc:
-        if parts.scheme.lower() not in ("http", "https", ""):
-            return None
-        if parts.netloc.lower() != base.netloc.lower() or not parts.path.startswith(base.path or "/"):
-            return False
-        path = "/" + parts.path[len(base.path) :].lstrip("/")
-    else:
-        path = urlsplit(urljoin(_LOCAL + page_path, url)).path
+        return False if parts.scheme.lower() in ("http", "https", "") else None
+    path = urlsplit(urljoin(_LOCAL + page_path, url)).path
     return posixpath.normpath(unquote(path)) + ("/" if path.endswith("/") and path != "/" else "")
 
 
@@ -81,8 +77,6 @@ def _exists(path: str, site_dir: Path, cache: dict[str, bool]) -> bool:
 
 
 def check_links(site_dir: Path, matrix: Matrix) -> LinkReport:
-    base = urlsplit(matrix.site.base_url + "/")
-    base = base._replace(path=base.path.rstrip("/"))
     missing: dict[str, _Missing] = {}
     external: dict[str, list[tuple[str, int]]] = defaultdict(list)
     exists: dict[str, bool] = {}
@@ -91,7 +85,7 @@ def check_links(site_dir: Path, matrix: Matrix) -> LinkReport:
         pages += 1
         page_path = site_path(page, site_dir)
         for ref in parse_page(page).references:
-            target = _target(ref, page_path, base)
+            target = _target(ref, page_path)
             if target is None:
                 continue
             links += 1

@@ -40,6 +40,7 @@ def run_inspection(
         findings, result.accounts_checked = check_accounts(ledger, matrix, now)
         result.findings += findings
     if site and site_dir is not None:
+        result.site_checked = True
         result.findings += check_home(site_dir, matrix, now)
         if site_dir.is_dir():
             findings, result.columns_checked = check_columns(site_dir, matrix, now)
