@@ -3,7 +3,8 @@
 Admin endpoints (loopback clients only; anything else gets 403):
 
     GET  _admin/faults        current fault switches          POST _admin/faults   merge changes
-    GET  _admin/counters      calls, token fetches, posts by idempotency key and by content
+    GET  _admin/counters      calls, token fetches, posts by idempotency key and by content,
+                              faults injected by kind
     POST _admin/clock         {"shift_days": 1} moves the sandbox's clock (quota days, datacube)
     POST _admin/reset         forget everything (tests)
 
@@ -78,6 +79,7 @@ class SandboxApp:
             self.posts_by_key: Counter[str] = Counter()
             self.posts_by_content: Counter[str] = Counter()
             self.posts_by_account: dict[str, Counter[str]] = {}
+            self.faults.injected.clear()
 
     def counters(self) -> dict[str, Any]:
         return {
@@ -85,6 +87,7 @@ class SandboxApp:
             "posts_by_key": dict(self.posts_by_key),
             "posts_by_content": dict(self.posts_by_content),
             "posts_by_account": {a: dict(c) for a, c in self.posts_by_account.items()},
+            "faults_injected": dict(self.faults.injected),
         }
 
     # -- shared ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import threading
+from collections import Counter
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,6 +78,9 @@ class Faults:
 
     def __init__(self, settings: FaultSettings | None = None) -> None:
         self._lock = threading.Lock()
+        # Faults injected so far, by kind; unlike `times` bookkeeping it survives `replace`, so a
+        # chaos run can report every fault it caused (the admin `counters` endpoint shows it).
+        self.injected: Counter[str] = Counter()
         self.replace(settings or FaultSettings())
 
     @property
@@ -106,6 +110,7 @@ class Faults:
             if self._random.random() >= rule.rate:
                 return None
             self._fired[name] = self._fired.get(name, 0) + 1
+            self.injected[name] += 1
         return rule
 
     def latency_seconds(self, path: str) -> float:
@@ -116,11 +121,17 @@ class Faults:
 
     def quota_exhausted(self, account: str) -> bool:
         listed = self._settings.quota_exhausted
-        return "*" in listed or account in listed
+        return self._count("quota_exhausted", "*" in listed or account in listed)
 
     def permission_denied(self, account: str) -> bool:
         listed = self._settings.permission_denied
-        return "*" in listed or account in listed
+        return self._count("permission_denied", "*" in listed or account in listed)
+
+    def _count(self, name: str, fired: bool) -> bool:
+        if fired:
+            with self._lock:
+                self.injected[name] += 1
+        return fired
 
     def clear_quota(self, account: str) -> None:
         with self._lock:
