@@ -82,6 +82,11 @@ class RenderContext:
     matrix: Matrix
     image_cache: ImageCache | None = None
 
+# The phase an editor's `publisher retry --not-posted` records ({"at": ISO time, "by": user}):
+# the platform was checked and the post of an unconfirmed attempt is not there. An adapter that
+# refuses to repeat an unanswered irreversible request may repeat it when this is newer.
+VERIFIED_ABSENT_PHASE = "verified_absent"
+
 
 @dataclass
 class Receipt:

@@ -8,6 +8,7 @@ audit trail says who pressed the button. Publishing goes through the same
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, update
 
-from channels.base import Receipt
+from channels.base import VERIFIED_ABSENT_PHASE, Receipt
 from channels.errors import ChannelError, NotSupported
 from publisher.ledger import State, os_user
 from publisher.ledger.controls import not_stopped_clause
+from publisher.ledger.execution import ClaimLost
 from publisher.ledger.records import Publication
 from publisher.ledger.schema import audit_log, publications
 
@@ -229,4 +231,12 @@ def retry(
     states = [State.FAILED, State.UNCONFIRMED] if not_posted else [State.FAILED]
     rows = select_rows(runtime, item_id, channel=channel, account=account, states=states)
     reason = "编辑已核实平台上没有该稿件，重新发布" if not_posted else "编辑重试"
-    return [runtime.ledger.retry(r.id, actor=os_user(), reason=reason) for r in rows]
+    actor = os_user()
+    for row in rows:
+        if row.state is State.UNCONFIRMED:
+            # What the editor checked goes with the row: an adapter that will not repeat an
+            # unanswered request (WeChat's submit) may repeat it once this is recorded.
+            mark = {"at": runtime.now().astimezone().isoformat(), "by": actor}
+            with suppress(ClaimLost):  # the row is not held by a worker; saved all the same
+                runtime.ledger.record_phase(row.id, VERIFIED_ABSENT_PHASE, mark)
+    return [runtime.ledger.retry(r.id, actor=actor, reason=reason) for r in rows]

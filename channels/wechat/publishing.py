@@ -25,7 +25,15 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
-from channels.base import Metrics, PublishContext, PublishStatus, Receipt, Rendition, SharedState
+from channels.base import (
+    VERIFIED_ABSENT_PHASE,
+    Metrics,
+    PublishContext,
+    PublishStatus,
+    Receipt,
+    Rendition,
+    SharedState,
+)
 from channels.errors import Permanent, Rejected, Unconfirmed
 from channels.wechat.client import SHANGHAI, WeChatClient
 from channels.wechat.config import WeChatConfig
@@ -47,6 +55,16 @@ def recorded(phases: dict[str, Any], key: str) -> Any:
         if isinstance(value, dict) and key in value:
             return value[key]
     return phases.get(key)
+
+
+def _unanswered_submit(phases: dict[str, Any]) -> bool:
+    """A submit whose answer was lost, unless an editor has since checked the platform and found
+    nothing (`publisher retry --not-posted` records that after the attempt)."""
+    started = recorded(phases, "submit_started_at")
+    if not started:
+        return False
+    verified = (phases.get(VERIFIED_ABSENT_PHASE) or {}).get("at")
+    return not verified or datetime.fromisoformat(verified) <= datetime.fromisoformat(started)
 
 
 class WeChatPublisher:
@@ -168,7 +186,7 @@ class WeChatPublisher:
         return media_id, url
 
     def _submit(self, draft_id: str, ctx: PublishContext, phases, record) -> None:
-        if recorded(phases, "submit_started_at"):
+        if _unanswered_submit(phases):
             raise Unconfirmed(
                 "上次提交发布后没有收到应答，无法确认文章是否已发布：请在微信公众平台“发表记录”中核实，"
                 "确认未发布后再重新发布"
