@@ -1,0 +1,39 @@
+"""`publisher demo` (what `make demo` runs) end to end on a copy of the sample content: every
+due item goes out to the sandboxes and the site, nothing fails, and it says where to look."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from publisher.ledger import State, open_ledger
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_publishes_the_due_sample_items(tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    env = {**os.environ, "PUBLISHER_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "160"}
+    env.pop("PUBLISHER_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher", "demo", "--content", str(content), "--no-serve", "--sandbox-port", "0"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    state = tmp_path / "state" / "demo"
+    assert "去哪里看" in result.stdout and str(state) in result.stdout
+    assert (state / "site" / "index.html").is_file()
+    assert len(list((state / "preview").glob("*.html"))) == 14
+    with open_ledger(f"sqlite:///{state / 'ledger.sqlite3'}") as ledger:
+        rows = ledger.publications()
+    states = {r.state for r in rows}
+    assert State.PUBLISHED in states and not states & {State.FAILED, State.UNCONFIRMED, State.QUEUED, State.PUBLISHING}
+    published = {(r.item_id, r.channel) for r in rows if r.state is State.PUBLISHED}
+    assert {c for _, c in published} == {"wechat", "weibo", "site"}
+    # Future items stay scheduled; the draft never reaches the ledger.
+    assert all(r.scheduled_at.year >= 2027 for r in rows if r.state is State.SCHEDULED)
+    assert not any("director-interview" in r.item_id for r in rows)
