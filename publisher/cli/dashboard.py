@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             if not serve:
                 return
             try:
-                server = make_server(target, host=host, port=port, rebuild=rebuild)
+                server = make_server(target, host=host, port=port, rebuild=rebuild, fresh=True)
             except OSError as exc:
                 raise fail(f"无法监听 {host}:{port}：{exc}") from None
             shown = f"[{host}]" if ":" in host else host

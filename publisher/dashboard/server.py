@@ -21,17 +21,17 @@ log = logging.getLogger(__name__)
 
 
 class _Refresher:
-    def __init__(self, rebuild: Callable[[], object] | None, refresh_seconds: float):
+    def __init__(self, rebuild: Callable[[], object] | None, refresh_seconds: float, fresh: bool):
         self.rebuild = rebuild
         self.refresh_seconds = refresh_seconds
-        self.built_at = 0.0
+        self.built_at: float | None = time.monotonic() if fresh else None
         self.lock = threading.Lock()
 
     def maybe_rebuild(self) -> None:
         if self.rebuild is None:
             return
         with self.lock:
-            if time.monotonic() - self.built_at < self.refresh_seconds:
+            if self.built_at is not None and time.monotonic() - self.built_at < self.refresh_seconds:
                 return
             try:
                 self.rebuild()
@@ -42,6 +42,12 @@ class _Refresher:
 
 class DashboardHandler(SimpleHTTPRequestHandler):
     refresher: _Refresher
+    # Say the charset: without it a browser may guess, and Chinese turns into mojibake.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+    }
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", CSP)
@@ -70,9 +76,12 @@ def make_server(
     port: int = 8765,
     rebuild: Callable[[], object] | None = None,
     refresh_seconds: float = 30.0,
+    fresh: bool = False,
 ) -> ThreadingHTTPServer:
-    """A server (not yet serving) for `folder`; `rebuild` regenerates its pages."""
-    handler = type("Handler", (DashboardHandler,), {"refresher": _Refresher(rebuild, refresh_seconds)})
+    """A server (not yet serving) for `folder`; `rebuild` regenerates its pages (`fresh`: they
+    were just built, so the first request need not wait for a rebuild)."""
+    refresher = _Refresher(rebuild, refresh_seconds, fresh)
+    handler = type("Handler", (DashboardHandler,), {"refresher": refresher})
     server = ThreadingHTTPServer((host, port), partial(handler, directory=str(folder)))
     server.daemon_threads = True
     return server
@@ -85,9 +94,10 @@ def serve_dashboard(
     port: int = 8765,
     rebuild: Callable[[], object] | None = None,
     refresh_seconds: float = 30.0,
+    fresh: bool = False,
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
-    server = make_server(folder, host=host, port=port, rebuild=rebuild, refresh_seconds=refresh_seconds)
+    server = make_server(folder, host=host, port=port, rebuild=rebuild, refresh_seconds=refresh_seconds, fresh=fresh)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
