@@ -127,8 +127,8 @@ def register(app: typer.Typer) -> None:
         console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
         keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
         if not keep:
-            console.print("• 沙箱中已发布的公众号文章和微博：运行 [bold]make demo[/bold] 于终端中可在浏览器查看；"
-                          f"或运行 .venv/bin/publisher sandbox --port {sandbox_port} 后重新发布")
+            console.print("• 沙箱中已发布的公众号文章和微博：沙箱只在演示运行时提供页面；"
+                          f"在终端中运行 make demo（或 publisher demo --serve），即可在 {sandbox.url}/ 浏览")
             sandbox.stop()
             return
         site_server = _serve_folder(site_dir, site_port)

@@ -41,8 +41,10 @@ def _sync(ws: Workspace, runtime) -> None:
     except (MatrixError, SourceError) as exc:
         raise fail(str(exc)) from None
     plan = report.plan
-    counts = {a: plan.count(a) for a in ("create", "update", "blocked", "cancel", "changed", "site-update")}
-    shown = "，".join(f"{k} {v}" for k, v in counts.items() if v) or "无变化"
+    from publisher.planner import ACTION_LABELS
+
+    counts = {a: plan.count(a) for a in ("create", "update", "blocked", "cancel", "changed", "site-update", "retract")}
+    shown = "，".join(f"{ACTION_LABELS[k]} {v}" for k, v in counts.items() if v) or "无变化"
     source = f"提交 {report.commit[:10]}" if report.commit else "工作目录"
     console.print(f"已同步内容库（{source}）：{shown}")
     for finding in report.findings:
