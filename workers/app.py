@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from publisher.inspection.periodic import monitoring_schedule
 from publisher.runtime import SchedulingSettings
 from publisher.settings import Settings
 
@@ -22,6 +23,8 @@ PUBLISH_TASK = "workers.tasks.publish"
 TICK_TASK = "workers.tasks.dispatch_tick"
 POLL_TASK = "workers.tasks.poll_status"
 SYNC_TASK = "workers.tasks.sync_content"
+REACH_TASK = "workers.tasks.pull_reach"
+INSPECT_TASK = "workers.tasks.inspect"
 
 
 def create_app(settings: Settings | None = None, scheduling: SchedulingSettings | None = None) -> Celery:
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
             "schedule": scheduling.sync_seconds,
             "options": {"expires": max(1.0, scheduling.sync_seconds)},
         }
+    schedule.update(monitoring_schedule(REACH_TASK, INSPECT_TASK))  # reach figures, inspection
     app = Celery("workers", broker=settings.broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",

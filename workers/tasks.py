@@ -16,7 +16,7 @@ from publisher.dispatcher import poll, tick
 from publisher.executors import CeleryExecutor
 from publisher.publish import publish_publication
 from publisher.runtime import Runtime, open_runtime
-from workers.app import POLL_TASK, PUBLISH_TASK, SYNC_TASK, TICK_TASK, app
+from workers.app import INSPECT_TASK, POLL_TASK, PUBLISH_TASK, REACH_TASK, SYNC_TASK, TICK_TASK, app
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()
@@ -66,3 +66,19 @@ def sync_content() -> int:
     rt = runtime()
     report = sync(rt.settings.content_dir, rt.ledger, rt.settings)
     return len(report.plan.entries)
+
+
+@app.task(name=REACH_TASK)
+def pull_reach() -> int:
+    """Reads, shares, likes and comments of recent WeChat/Weibo posts, into the ledger."""
+    from publisher.reach import pull_reach as pull
+
+    return pull(runtime()).stored
+
+
+@app.task(name=INSPECT_TASK)
+def inspect() -> int:
+    """僵尸号, stale and empty columns, broken links; the result is saved for the dashboard."""
+    from publisher.inspection.periodic import periodic_inspection
+
+    return periodic_inspection(runtime()).exit_code()

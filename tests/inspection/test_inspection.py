@@ -4,6 +4,7 @@ links and missing images in built site folders; exact codes, severities, vetoes,
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from publisher.cli import app
 from publisher.inspection import run_inspection, save_result
 from publisher.inspection.links import check_links
 from publisher.matrix import load_matrix
+from publisher.runtime import open_runtime
+from publisher.settings import Settings
 from tests.reports.history import (
     NOW,
     _entries,
@@ -146,3 +149,24 @@ def test_save_result_is_atomic_json(tmp_path, workspace):
     path = save_result(run_inspection(ledger, matrix, site, NOW), tmp_path)
     assert json.loads(path.read_text(encoding="utf-8"))["summary"].startswith("检查了 3 个账号")
     assert [p.name for p in path.parent.iterdir()] == ["latest.json"]
+
+
+def test_the_celery_beat_steps_run_and_save(workspace, tmp_path, monkeypatch):
+    """The worker's tasks, called in-process (no broker needed): inspection saves its result
+    where the dashboard reads it; reach asks nobody when nothing recent went to WeChat/Weibo."""
+    import workers.tasks
+    from publisher.inspection.periodic import MonitoringSettings, monitoring_schedule
+
+    _, _, root, url, site = workspace
+    settings = Settings(database_url=url, content_dir=root, state_dir=tmp_path / "state")
+    runtime = open_runtime(settings, shared="memory", clock=lambda: NOW)
+    monkeypatch.setattr(workers.tasks, "_runtime", (os.getpid(), runtime))  # the worker's own, at NOW
+    assert workers.tasks.inspect() == 1  # wx-main is a 僵尸号
+    saved = json.loads((tmp_path / "state" / "inspection" / "latest.json").read_text(encoding="utf-8"))
+    assert saved["site_checked"] is False and saved["findings"][0]["code"] == "account-stale"
+    assert saved["checked_at"] == NOW.isoformat()
+    # The history has no stored item versions: each row reports its error, none stops the step.
+    assert workers.tasks.pull_reach() == 0
+    runtime.ledger.close()
+    schedule = monitoring_schedule("r", "i", MonitoringSettings(reach_seconds=60, inspect_seconds=0))
+    assert schedule == {"pull-reach": {"task": "r", "schedule": 60, "options": {"expires": 60}}}
