@@ -195,3 +195,24 @@ def test_cli_writes_every_format(workspace, tmp_path, monkeypatch):
     assert refused.exit_code == 2
     wrong = runner.invoke(app, ["report", "-q", "2026Q9", "--content", str(root)])
     assert wrong.exit_code == 2 and "2026Q4" in wrong.output
+
+
+def test_export_cli_csv_and_json(workspace, tmp_path, monkeypatch):
+    import json
+
+    _, _, history, root, url = workspace
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", url)
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(tmp_path / "state"))
+    runner = CliRunner()
+    out = tmp_path / "pubs.csv"
+    assert runner.invoke(app, ["export", "--content", str(root), "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == len(history.pubs) == 19
+    a1 = next(r for r in rows if r["编号"] == str(history.pubs[("2026/10/a1", "wx-main")]))
+    assert (a1["报送单位"], a1["状态"], a1["阅读量"], a1["转发量"], a1["点赞量"]) == ("办公室", "已发布", "1200", "30", "")
+    assert a1["发布时间"] == "2026-10-10T09:00:00+08:00"
+    shown = runner.invoke(app, ["export", "--content", str(root), "--format", "json", "--history"])
+    assert shown.exit_code == 0
+    records = {r["id"]: r for r in json.loads(shown.output)["publications"]}
+    history_a1 = records[history.pubs[("2026/10/a1", "wx-main")]]["reach_history"]
+    assert [(h["reads"], h["shares"]) for h in history_a1] == [(800, 20), (1200, 30)]
