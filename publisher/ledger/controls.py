@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, exists, or_, select, true
 from publisher.ledger.core import LedgerCore, os_user
 from publisher.ledger.records import AccountPause, Freeze, FrozenState
 from publisher.ledger.schema import GLOBAL_SCOPE, account_status, freezes, publications
+from publisher.ledger.states import State
 
 
 def not_stopped_clause(now: datetime, rows=publications):
@@ -109,8 +110,20 @@ class ControlsMixin(LedgerCore):
     def resume_account(
         self, account_id: str, *, actor: str | None = None, now=None
     ) -> AccountPause:
-        """Lift a pause early (an editor re-authorised the account)."""
-        return self._set_pause(account_id, None, None, actor or os_user(), now, "resume")
+        """Lift a pause early (an editor re-authorised the account). The account's rows held
+        back until the pause's end (`not_before`, set when the pause began) are due again."""
+        pause = self._set_pause(account_id, None, None, actor or os_user(), now, "resume")
+        with self._write() as conn:
+            conn.execute(
+                publications.update()
+                .where(
+                    publications.c.account_id == account_id,
+                    publications.c.state == State.SCHEDULED.value,
+                    publications.c.not_before > pause.updated_at,
+                )
+                .values(not_before=pause.updated_at, updated_at=pause.updated_at)
+            )
+        return pause
 
     def _set_pause(self, account_id, until, reason, actor, now, event) -> AccountPause:
         now = self._now(now)

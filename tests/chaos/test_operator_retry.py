@@ -62,3 +62,32 @@ def test_retry_not_posted_publishes_an_unconfirmed_row_exactly_once(workspace, c
     rows = json.loads(cli("status", "--format", "json").output)["publications"]
     assert [r["state"] for r in rows] == ["published"], rows
     assert dict(app_.posts_by_key) == {f"pub-{rows[0]['id']}": 1}
+
+
+@pytest.mark.parametrize("channel", ["wechat", "weibo"])
+def test_unfreeze_after_a_pause_publishes_the_held_rows_now(workspace, channel):
+    """A quota used up (WeChat 45009) or a token expired (Weibo 21327) pauses the account and
+    holds its rows back until the pause's end; `publisher unfreeze --account` after fixing the
+    cause must let them go now, not at midnight (or in ten years)."""
+    tmp, sandbox = workspace
+    write_content(tmp / "content", 2, sandbox.url, channels=(channel,))
+    if channel == "wechat":
+        sandbox.wechat.faults.update({"quota_exhausted": ["*"]})
+    else:
+        sandbox.weibo.faults.update({"invalidate_token": {"times": 1}})
+    assert cli("run", "--once").exit_code == 0
+    status = json.loads(cli("status", "--format", "json").output)
+    account = status["paused_accounts"][0]
+    assert {r["state"] for r in status["publications"]} == {"scheduled"}
+    assert any(account in note for note in status["notes"])
+
+    if channel == "wechat":
+        sandbox.wechat.faults.update({"quota_exhausted": []})  # the operator's clear_quota
+    else:
+        sandbox.weibo.expired.clear()  # re-authorised
+    assert cli("unfreeze", "--account", account).exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    status = json.loads(cli("status", "--format", "json").output)
+    assert {r["state"] for r in status["publications"]} == {"published"}, status["publications"]
+    app_ = sandbox.wechat if channel == "wechat" else sandbox.weibo
+    assert sorted(app_.posts_by_key.values()) == [1, 1]
