@@ -89,6 +89,7 @@ class RedisState:
             client = redis.Redis.from_url(redis_url, decode_responses=True)
         self.client = client
         self.prefix = prefix
+        _check_eviction_once(client)
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -132,3 +133,25 @@ class RedisState:
         pipe.expire(full_key, max(1, int(window_seconds) + 1))
         _, _, count, _ = pipe.execute()
         return int(count)
+
+
+_checked: set[tuple] = set()
+_checked_guard = threading.Lock()
+
+
+def _check_eviction_once(client: redis.Redis) -> None:
+    """Warn (once per server and process) when this Redis may evict tokens, locks or quotas."""
+    from publisher.redis_health import warn_if_evicting
+
+    kwargs = client.connection_pool.connection_kwargs
+    key = (kwargs.get("host"), kwargs.get("port"), kwargs.get("path"), kwargs.get("db"))
+    with _checked_guard:
+        if key in _checked:
+            return
+    try:
+        client.ping()
+    except redis.exceptions.RedisError:
+        return  # not reachable now: the next RedisState created asks again
+    warn_if_evicting(client)
+    with _checked_guard:
+        _checked.add(key)

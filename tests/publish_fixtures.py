@@ -215,6 +215,7 @@ class RedisServer:
     folder: Path
     port: int = 0
     process: subprocess.Popen | None = None
+    policy: str = "noeviction"  # tests of the eviction warning start one with allkeys-lru
 
     @property
     def url(self) -> str:
@@ -227,7 +228,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--maxmemory-policy", "noeviction",
+                "--appendonly", "no", "--maxmemory-policy", self.policy,
                 "--dir", str(self.folder),
             ],
             stdout=subprocess.DEVNULL,

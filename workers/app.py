@@ -13,7 +13,10 @@ Reliability (DESIGN.md, decisions 1–2, and "Pitfalls already known"):
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
+from celery.signals import worker_ready
 
 from publisher.inspection.periodic import monitoring_schedule
 from publisher.runtime import SchedulingSettings
@@ -73,3 +76,12 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
 
 
 app = create_app()
+
+
+@worker_ready.connect
+def _warn_if_redis_evicts(sender=None, **_kwargs) -> None:
+    # Broker messages, claim locks and token caches must never be evicted (DESIGN.md pitfalls).
+    from publisher.redis_health import warn_if_evicting
+
+    worker_app = getattr(sender, "app", None) or app
+    warn_if_evicting(str(worker_app.conf.broker_url), logging.getLogger("workers"))
