@@ -27,6 +27,7 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     state = tmp_path / "state" / "demo"
     assert "去哪里看" in result.stdout and str(state) in result.stdout
     assert (state / "site" / "index.html").is_file()
+    assert (state / "dashboard" / "index.html").is_file()
     assert len(list((state / "preview").glob("*.html"))) == 14
     with open_ledger(f"sqlite:///{state / 'ledger.sqlite3'}") as ledger:
         rows = ledger.publications()

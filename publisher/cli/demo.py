@@ -120,10 +120,19 @@ def register(app: typer.Typer) -> None:
                            config=config, image_dir=cache.folder)
         console.print(f"网站已生成：{site_dir}（{built.pages} 个页面）")
 
+        console.rule("[bold]6. 传播数据与发布看板")
+        dashboard_dir = state / "dashboard"
+        for command in (["reach"], ["dashboard", "--out", str(dashboard_dir)]):
+            code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
+            if code:
+                sandbox.stop()
+                raise typer.Exit(code)
+
         console.rule("[bold]去哪里看")
         site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
         console.print(f"• 稿件预览（每条稿件的微信、微博、网站效果）：{previews}/")
         console.print(f"• 门户网站文件：{site_dir}/index.html")
+        console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
         console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
         keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
         if not keep:
