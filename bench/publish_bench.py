@@ -1,0 +1,313 @@
+"""Publishing through Celery: throughput against raw Celery, and dispatch lateness.
+
+    python -m bench.publish_bench [--quick]
+
+Setup (all on 127.0.0.1, made and torn down here): a real redis-server on a free port (the
+tests' `RedisServer`), both channel sandboxes in their own process with an arrival log
+(`bench.arrivals`), two `celery worker` processes (prefork, concurrency 2 each, `-A
+bench.celery_app`: the real tasks plus a no-op), a SQLite ledger shared by all, the dispatcher
+(tick + poll) in this process.
+
+1. Raw Celery: N no-op tasks sent, time until all ran (each increments a Redis counter).
+2. Weibo: N items due now, one `statuses/share` call each; time from the first tick until every row
+   is `published`. WeChat the same (token, image upload, draft, submit; then the status poll).
+3. Lateness: 1,000 Weibo publications all due at the same second T; the dispatcher ticks every
+   `tick_seconds` (default 2 s) from well before T, as Celery beat would; lateness = arrival of
+   the share request at the sandbox − T, per publication (p50/p95/p99/max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from bench.measure import HERE, header, load, machine, write_section
+
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+from publish_fixtures import SECRET_ENV, RedisServer, item_text, write_content  # noqa: E402
+
+WARM_UP = 8  # publications before the measured ones, so the workers are warm
+SECTION = "## Publishing throughput and dispatch lateness (issue 6/7)"
+
+
+@dataclass
+class Bench:
+    tmp: Path
+    redis: RedisServer
+    sandbox_url: str
+    sandbox: subprocess.Popen
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def env(self, content: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
+        env.update(SECRET_ENV)
+        env.update({
+            "PUBLISHER_BROKER_URL": self.redis.url,
+            "PUBLISHER_DATABASE_URL": f"sqlite:///{self.tmp / 'ledger.sqlite3'}",
+            "PUBLISHER_STATE_DIR": str(self.tmp / "state"),
+            "PUBLISHER_CONTENT_DIR": str(content),
+            "PUBLISHER_EXECUTOR": "celery",
+            "PUBLISHER_QUOTAS": json.dumps({"wechat": {"per_day": 0}}),
+            "PUBLISHER_CLAIM_LIMIT": "100000",
+            "PYTHONPATH": str(REPO),
+        })
+        return env
+
+    def start_workers(self, content: Path) -> None:
+        for index in (1, 2):
+            log = open(self.tmp / f"worker-{index}.log", "wb")  # noqa: SIM115 - kept by Popen
+            self.workers.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "bench.celery_app", "worker", "--pool", "prefork",
+                 "--concurrency", "2", "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"), "-n", f"bench{index}@%h",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=self.tmp, env=self.env(content), stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ))
+
+    def stop_workers(self) -> None:
+        for process in self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 15)
+        for process in self.workers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait(timeout=5)
+        self.workers.clear()
+
+    def arrivals(self) -> list[tuple[float, str, str]]:
+        return requests.get(f"{self.sandbox_url}/_bench/arrivals", timeout=30).json()
+
+
+@contextlib.contextmanager
+def bench_env() -> Iterator[Bench]:
+    tmp = Path(tempfile.mkdtemp(prefix="publish-bench-"))
+    redis = RedisServer(tmp / "redis").start()
+    url_file = tmp / "sandbox.url"
+    sandbox = subprocess.Popen([sys.executable, "-m", "bench.arrivals", str(url_file)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not url_file.exists() or not url_file.read_text():
+            if time.monotonic() > deadline or sandbox.poll() is not None:
+                raise RuntimeError("sandbox did not start")
+            time.sleep(0.05)
+        bench = Bench(tmp, redis, url_file.read_text(), sandbox)
+        yield bench
+        bench.stop_workers()
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _apply(env: dict[str, str]) -> None:
+    for key in [k for k in os.environ if k.startswith("PUBLISHER_")]:
+        del os.environ[key]
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PUBLISHER_")})
+
+
+def _wait_workers(app, count: int = 2, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        if len(replies) >= count:
+            return
+    raise RuntimeError("Celery workers did not come up")
+
+
+def raw_celery(bench: Bench, n: int) -> float:
+    """No-op tasks per second through the same broker and workers."""
+    import redis as redis_lib
+
+    from bench.celery_app import COUNTER, NOOP_TASK, app
+
+    client = redis_lib.Redis.from_url(bench.redis.url)
+    client.delete(COUNTER)
+    started = time.perf_counter()
+    for _ in range(n):
+        app.send_task(NOOP_TASK)
+    while int(client.get(COUNTER) or 0) < n:
+        time.sleep(0.01)
+    return n / (time.perf_counter() - started)
+
+
+def _runtime():
+    from publisher.executors import CeleryExecutor
+    from publisher.runtime import SchedulingSettings, open_runtime
+    from publisher.settings import Settings
+    from workers.app import create_app
+
+    settings, scheduling = Settings(), SchedulingSettings()
+    runtime = open_runtime(settings, shared="redis", scheduling=scheduling)
+    return runtime, CeleryExecutor(create_app(settings, scheduling))
+
+
+def _published(runtime) -> int:
+    from publisher.ledger import State
+
+    return len(runtime.ledger.publications(state=[State.PUBLISHED]))
+
+
+def publications(bench: Bench, content: Path, channel: str, n: int, timeout: float) -> float:
+    """Publications per second for `n` items due now on one channel (dispatcher in this process)."""
+    from publisher.dispatcher import poll, tick
+    from publisher.sync import sync
+
+    write_content(content, n, bench.sandbox_url, channels=(channel,),
+                  publish_at=datetime.now(UTC) - timedelta(minutes=5))
+    runtime, executor = _runtime()
+    report = sync(content, runtime.ledger, runtime.settings)
+    assert report.plan.count("create") == n, report.plan.entries[:3]
+    started = time.perf_counter()
+    deadline = time.monotonic() + timeout
+    while True:
+        tick(runtime, executor)
+        if channel == "wechat":
+            poll(runtime, force=True)
+        done = _published(runtime)
+        if done >= n:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{channel}: only {done}/{n} published after {timeout} s")
+        time.sleep(0.1)
+    return n / (time.perf_counter() - started)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
+    """Seconds from the common due time to each share request's arrival at the sandbox."""
+    from publisher.dispatcher import tick
+    from publisher.sync import sync
+
+    # Items carry minutes only: the due second is the next whole minute at least `lead` away.
+    soon = datetime.now(UTC) + timedelta(seconds=lead)
+    due = soon.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    ids = write_content(content, n + WARM_UP, bench.sandbox_url, channels=("weibo",), publish_at=due)
+    # Long-lived workers are warm: the first WARM_UP items are due now, so each worker process has
+    # opened its ledger, Redis and HTTP connections before the measured ones come due.
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    for index, item_id in enumerate(ids[:WARM_UP]):
+        (content / "items" / item_id / "index.md").write_text(item_text(index, past), encoding="utf-8")
+    runtime, executor = _runtime()
+    report = sync(content, runtime.ledger, runtime.settings)
+    assert report.plan.count("create") == len(ids)
+    rows = {f"pub-{r.id}": _aware(r.scheduled_at) for r in runtime.ledger.publications(account_id="wb-main")
+            if r.item_id not in ids[:WARM_UP]}
+    assert set(rows.values()) == {due}, set(rows.values())
+    interval = runtime.settings.tick_seconds
+    print(f"  lateness: planned {n} rows, {due.timestamp() - time.time():.1f} s before they are due", flush=True)
+    deadline = time.monotonic() + lead + 300
+    while _published(runtime) < n + WARM_UP and time.monotonic() < deadline:
+        tick(runtime, executor)  # what Celery beat does every tick_seconds
+        time.sleep(interval)
+    arrived = {key: at for at, path, key in bench.arrivals() if path.endswith("statuses/share.json")}
+    late = sorted(arrived[k] - rows[k].timestamp() for k in rows if k in arrived)
+    if len(late) < n:
+        raise RuntimeError(f"only {len(late)}/{n} publications reached the sandbox")
+
+    def pct(p: float) -> float:
+        return late[min(len(late) - 1, round(p / 100 * (len(late) - 1)))]
+
+    return {"n": n, "tick": interval, "p50": pct(50), "p95": pct(95), "p99": pct(99),
+            "max": late[-1], "min": late[0], "mean": statistics.fmean(late)}
+
+
+def run(quick: bool = False) -> dict:
+    info = machine()
+    n_raw, n_weibo, n_wechat, n_late = (200, 50, 20, 100) if quick else (2000, 600, 200, 1000)
+    out: dict = {"info": info, "quick": quick}
+    with bench_env() as bench:
+        _apply(bench.env(bench.tmp / "content"))  # before the Celery app reads its settings
+        from bench.celery_app import app
+
+        phases = [("weibo", n_weibo), ("wechat", n_wechat)]
+        for index, (channel, n) in enumerate(phases):
+            content = bench.tmp / f"content-{channel}"
+            db = bench.tmp / "ledger.sqlite3"
+            for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                path.unlink(missing_ok=True)
+            _apply(bench.env(content))
+            bench.start_workers(content)
+            _wait_workers(app)
+            if index == 0:
+                out["raw"] = max(raw_celery(bench, n_raw) for _ in range(2))
+                print(f"  raw Celery no-op: {out['raw']:.0f}/s", flush=True)
+            out[channel] = publications(bench, content, channel, n, timeout=600)
+            out[f"n_{channel}"] = n
+            print(f"  {channel}: {out[channel]:.1f} publications/s", flush=True)
+            bench.stop_workers()
+        content = bench.tmp / "content-late"
+        db = bench.tmp / "ledger.sqlite3"
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            path.unlink(missing_ok=True)
+        _apply(bench.env(content))
+        bench.start_workers(content)
+        _wait_workers(app)
+        out["late"] = lateness(bench, content, n_late, lead=10 if quick else 20)
+        print(f"  lateness: {out['late']}", flush=True)
+    out["n_raw"] = n_raw
+    out["load_after"] = load()
+    return out
+
+
+def report(result: dict) -> str:
+    raw, weibo, wechat, late = result["raw"], result["weibo"], result["wechat"], result["late"]
+    met_rate = weibo >= raw / 2
+    met_late = late["p99"] < 1.0
+    return "\n".join([
+        header(SECTION, result["info"], "python -m bench.publish_bench" + (" --quick" if result["quick"] else ""),
+               result["load_after"],
+               "- Setup: redis-server on a free port, both sandboxes in their own process, two `celery worker` "
+               "processes (prefork, concurrency 2 each), SQLite ledger (WAL) shared by all, dispatcher in the "
+               "bench process; no faults\n"),
+        f"- Goal: Weibo publications at least half the raw Celery rate — {weibo:.1f}/s vs {raw:.0f}/s "
+        f"({weibo / raw:.2f}×): **{'met' if met_rate else 'not met'}**",
+        f"- Goal: lateness p99 under 1 s with the default tick ({late['tick']:.0f} s) — p99 {late['p99']:.2f} s: "
+        f"**{'met' if met_late else 'not met'}**\n",
+        "| run | count | per second | ÷ raw Celery |",
+        "| --- | ---: | ---: | ---: |",
+        f"| raw Celery no-op tasks (best of 2) | {result['n_raw']} | {raw:.0f} | 1.00× |",
+        f"| Weibo publications (1 API call each) | {result['n_weibo']} | {weibo:.1f} | {weibo / raw:.2f}× |",
+        f"| WeChat publications (token, upload, draft, submit, status poll) | {result['n_wechat']} | {wechat:.1f} | {wechat / raw:.2f}× |",
+        "",
+        f"Lateness of {late['n']} Weibo publications due at the same second (arrival at the channel − due time): "
+        f"min {late['min']:.2f} s, p50 {late['p50']:.2f} s, p95 {late['p95']:.2f} s, p99 {late['p99']:.2f} s, "
+        f"max {late['max']:.2f} s, mean {late['mean']:.2f} s.",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.publish_bench")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    text = report(run(args.quick))
+    print(text)
+    if not args.no_write:
+        write_section(SECTION, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
