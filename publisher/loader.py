@@ -73,6 +73,10 @@ def load_item(path: Path, root: Path, matrix: Matrix) -> tuple[ContentItem | Non
         return None, findings
 
     try:
+        # An index.md that is a link out of the content repo would publish a file nobody
+        # reviewed in the repo (or any readable file of the machine): refused.
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            return fail("file-outside-repo", "条目文件是指向内容库以外的链接（symlink），不能使用")
         size = path.stat().st_size
         if size > MAX_ITEM_BYTES:
             return fail("file-too-large", f"文件过大（{size / 1048576:.1f} MB），上限 5 MB")
