@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from channels.base import Channel, SharedState
 from publisher.quotas import AccountQuotas
-from publisher.settings import Settings
+from publisher.settings import Settings, ensure_private_dir
 
 if TYPE_CHECKING:
     from publisher.ledger import Ledger
@@ -159,7 +159,8 @@ def open_runtime(
     scheduling = scheduling or SchedulingSettings()
     if ledger is None:
         if settings.database_url is None:
-            settings.state_dir.mkdir(parents=True, exist_ok=True)
+            # Owner only: the ledger, receipts and token caches are nobody else's business.
+            ensure_private_dir(settings.state_dir)
         ledger = open_ledger(settings.resolved_database_url)
     state = make_state(shared or default_shared_kind(settings), settings, scheduling, ledger)
     runtime = Runtime(
