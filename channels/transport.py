@@ -12,6 +12,8 @@ own exception texts contain the full URL. Exceptions are raised `from None` for 
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import requests
@@ -19,6 +21,23 @@ import requests
 from channels.errors import Transient, Unconfirmed
 
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+
+_QUERY_SECRET = re.compile(r"((?:access_token|appsecret|secret|token)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class QuerySecretFilter(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string included: mask the credentials
+    (an operator turning on DEBUG to chase a problem must not leak WeChat's access token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _QUERY_SECRET.sub(r"\1***", message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(QuerySecretFilter())
 
 
 def send(

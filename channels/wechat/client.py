@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from channels.base import SharedState
 from channels.errors import AuthExpired, ChannelError, Permanent, QuotaExceeded, Rejected, Transient
+from channels.token_seal import seal, unseal
 from channels.transport import IDEMPOTENCY_HEADER, json_body, send
 from channels.wechat.config import WeChatConfig
 from publisher.settings import account_secret
@@ -134,7 +135,8 @@ class WeChatClient:
         entry = json.loads(raw)
         if entry["expires_at"] - self.config.token_margin_seconds <= time.time():
             return None
-        return entry["token"]
+        # Sealed with the app secret (channels.token_seal); anything else is fetched again.
+        return unseal(str(entry.get("sealed", "")), self._secret_value())
 
     def _fetch_token(self, *, force: bool) -> str:
         what = "获取公众号接口凭证"
@@ -157,7 +159,7 @@ class WeChatClient:
         if code or "access_token" not in body:
             raise error_for(code, self._scrub(str(body.get("errmsg", ""))), what)
         token, expires_in = str(body["access_token"]), float(body.get("expires_in", 7200))
-        entry = {"token": token, "expires_at": time.time() + expires_in}
+        entry = {"sealed": seal(token, self._secret_value()), "expires_at": time.time() + expires_in}
         self.state.set(self._key("token"), json.dumps(entry), ttl_seconds=max(1.0, expires_in))
         return token
 
