@@ -45,8 +45,10 @@ def test_check_fails_clearly_for_missing_and_refused_credentials(tmp_path, sandb
     write_content(root, 1, sandbox.url, channels=("wechat", "weibo"))
     env = {"PUBLISHER_SECRET_WB_MAIN_TOKEN": "not-a-valid-token", "PUBLISHER_STATE_DIR": str(tmp_path / "state")}
     listing = _run(["accounts"], root, env)
-    assert listing.exit_code == 0
-    assert "未配置：PUBLISHER_SECRET_WX_MAIN" in listing.output
+    assert listing.exit_code == 0 and "wx-main" in listing.output
+    described = {r["id"]: r for r in json.loads(_run(["accounts", "--format", "json"], root, env).output)}
+    assert described["wx-main"]["credentials"] == "未配置：PUBLISHER_SECRET_WX_MAIN"
+    assert described["wb-main"]["credentials"] == "已配置" and described["wb-main"]["ok"] is None
     result = _run(["accounts", "--check", "--format", "json"], root, env)
     assert result.exit_code == 1
     rows = {r["id"]: r for r in json.loads(result.output)}
