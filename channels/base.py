@@ -174,3 +174,27 @@ class Channel(ABC):
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不支持撤稿")
+
+
+class RemoteChannel(Channel):
+    """A channel whose publishing talks to a platform API through a publisher object
+    (channels/<name>/publishing.py). Subclasses name it in `_publisher`, imported on first use so
+    rendering and checking work without the HTTP stack."""
+
+    @abstractmethod
+    def _publisher(self, ctx: PublishContext) -> Any: ...
+
+    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
+        return self._publisher(ctx).publish(rendition, ctx)
+
+    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
+        return self._publisher(ctx).status(receipt, ctx)
+
+    def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
+        return self._publisher(ctx).metrics(receipt, ctx)
+
+    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
+        self._publisher(ctx).retract(receipt, ctx)
+
+    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | str | None:
+        return self._publisher(ctx).reconcile(receipt, ctx)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from channels.errors import ChannelError
 from publisher.matrix import Account, Matrix
-from publisher.settings import Settings, account_secret
+from publisher.settings import Settings, account_secret, secret_env_name
 
 
 @dataclass
@@ -23,22 +23,17 @@ class AccountReport:
     detail: str = ""
 
 
-def _env_name(account_id: str, name: str = "secret") -> str:
-    key = "PUBLISHER_SECRET_" + account_id.upper().replace("-", "_").replace(".", "_")
-    return key if name == "secret" else f"{key}_{name.upper()}"
-
-
 def describe(account: Account, settings: Settings, sandbox_url: str | None = None) -> AccountReport:
     options = dict(account.options)
     if sandbox_url and account.channel in ("wechat", "weibo"):
         options["base_url"] = f"{sandbox_url.rstrip('/')}/{account.channel}"
     if account.channel == "wechat":
         present = account_secret(account.id) is not None
-        need = _env_name(account.id)
+        need = secret_env_name(account.id)
         endpoint = options.get("base_url", "https://api.weixin.qq.com")
     elif account.channel == "weibo":
         present = account_secret(account.id, "token") is not None
-        need = _env_name(account.id, "token")
+        need = secret_env_name(account.id, "token")
         endpoint = options.get("base_url", "https://api.weibo.com")
     else:
         return AccountReport(account, "不需要", str(options.get("out_dir") or settings.site_dir))

@@ -52,16 +52,16 @@ class Settings(BaseSettings):
         return self.state_dir / "site"
 
 
-def account_secret(account_id: str, name: str = "secret") -> SecretStr | None:
-    """An account's secret from the environment: `PUBLISHER_SECRET_<ACCOUNT>[_<NAME>]`.
-
-    `wx-main` + `secret` reads `PUBLISHER_SECRET_WX_MAIN`; other names append a suffix
-    (`PUBLISHER_SECRET_WB_MAIN_TOKEN`). Returns None when unset.
-    """
+def secret_env_name(account_id: str, name: str = "secret") -> str:
+    """Where an account's secret lives: `wx-main` → `PUBLISHER_SECRET_WX_MAIN`; other names get a
+    suffix (`wb-main` + `token` → `PUBLISHER_SECRET_WB_MAIN_TOKEN`)."""
     key = "PUBLISHER_SECRET_" + account_id.upper().replace("-", "_").replace(".", "_")
-    if name != "secret":
-        key += "_" + name.upper()
-    value = os.environ.get(key)
+    return key if name == "secret" else f"{key}_{name.upper()}"
+
+
+def account_secret(account_id: str, name: str = "secret") -> SecretStr | None:
+    """An account's secret from the environment (see `secret_env_name`); None when unset."""
+    value = os.environ.get(secret_env_name(account_id, name))
     return SecretStr(value) if value else None
 
 

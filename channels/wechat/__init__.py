@@ -5,15 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import (
-    Channel,
-    Limits,
-    Metrics,
-    PublishContext,
-    PublishStatus,
-    Receipt,
-    Rendition,
-)
+from channels.base import Limits, PublishContext, RemoteChannel, Rendition
 from channels.wechat.check import check_article
 from channels.wechat.config import WeChatConfig
 from channels.wechat.render import Note, render_article
@@ -23,7 +15,7 @@ if TYPE_CHECKING:
     from publisher.model import ContentItem
 
 
-class WeChatChannel(Channel):
+class WeChatChannel(RemoteChannel):
     name = "wechat"
     title = "微信公众号"
     config_class = WeChatConfig
@@ -61,26 +53,9 @@ class WeChatChannel(Channel):
             notes = render_article(item, self.config, self.context).notes
         return check_article(item, rendition, notes, self.limits)
 
-
     # The network side (channels/wechat/publishing.py) is imported on first use, so rendering
     # and checking work without the HTTP stack.
     def _publisher(self, ctx: PublishContext):
         from channels.wechat.publishing import WeChatPublisher
 
         return WeChatPublisher(self.account.id, self.config, ctx.state)
-
-    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
-        return self._publisher(ctx).publish(rendition, ctx)
-
-    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
-        return self._publisher(ctx).status(receipt, ctx)
-
-    def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
-        return self._publisher(ctx).metrics(receipt, ctx)
-
-    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
-        self._publisher(ctx).retract(receipt, ctx)
-
-    def reconcile(self, receipt: Receipt, ctx: PublishContext):
-        """Ask the channel whether a publication whose answer was lost exists (see publishing)."""
-        return self._publisher(ctx).reconcile(receipt, ctx)

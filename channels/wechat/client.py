@@ -26,7 +26,7 @@ from channels.errors import AuthExpired, ChannelError, Permanent, QuotaExceeded,
 from channels.token_seal import seal, unseal
 from channels.transport import IDEMPOTENCY_HEADER, json_body, send
 from channels.wechat.config import WeChatConfig
-from publisher.settings import account_secret
+from publisher.settings import account_secret, secret_env_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOKEN_REJECTED = {40001, 40014, 42001}
@@ -115,7 +115,7 @@ class WeChatClient:
     def _secret_value(self) -> str:
         secret = self._secret or account_secret(self.account_id)
         if secret is None:
-            env = "PUBLISHER_SECRET_" + self.account_id.upper().replace("-", "_").replace(".", "_")
+            env = secret_env_name(self.account_id)
             raise AuthExpired(f"公众号“{self.account_id}”未配置密钥：请设置环境变量 {env}")
         return secret.get_secret_value()
 

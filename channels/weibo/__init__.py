@@ -6,15 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from channels.base import (
-    Channel,
-    Limits,
-    Metrics,
-    PublishContext,
-    PublishStatus,
-    Receipt,
-    Rendition,
-)
+from channels.base import Limits, PublishContext, RemoteChannel, Rendition
 from channels.weibo.check import check_post
 from channels.weibo.config import WeiboConfig
 from channels.weibo.render import Note, render_post
@@ -24,7 +16,7 @@ if TYPE_CHECKING:
     from publisher.model import ContentItem
 
 
-class WeiboChannel(Channel):
+class WeiboChannel(RemoteChannel):
     name = "weibo"
     title = "微博"
     config_class = WeiboConfig
@@ -71,19 +63,3 @@ class WeiboChannel(Channel):
         from channels.weibo.publishing import WeiboPublisher
 
         return WeiboPublisher(self.account.id, self.config, ctx.state)
-
-    def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
-        return self._publisher(ctx).publish(rendition, ctx)
-
-    def status(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus:
-        return self._publisher(ctx).status(receipt, ctx)
-
-    def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
-        return self._publisher(ctx).metrics(receipt, ctx)
-
-    def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
-        self._publisher(ctx).retract(receipt, ctx)
-
-    def reconcile(self, receipt: Receipt, ctx: PublishContext):
-        """Ask the channel whether a publication whose answer was lost exists (see publishing)."""
-        return self._publisher(ctx).reconcile(receipt, ctx)

@@ -21,7 +21,7 @@ from channels.errors import (
 )
 from channels.transport import IDEMPOTENCY_HEADER, send
 from channels.weibo.config import WeiboConfig
-from publisher.settings import account_secret
+from publisher.settings import account_secret, secret_env_name
 
 REAUTHORISE = "账号授权已过期，请重新授权"
 _AUTH = {21301, 21314, 21315, 21316, 21317, 21327, 21332}
@@ -77,7 +77,7 @@ class WeiboClient:
     def _token_value(self) -> str:
         token = self._token or account_secret(self.account_id, "token")
         if token is None:
-            env = "PUBLISHER_SECRET_" + self.account_id.upper().replace("-", "_").replace(".", "_") + "_TOKEN"
+            env = secret_env_name(self.account_id, "token")
             raise AuthExpired(f"微博账号“{self.account_id}”未配置授权令牌：请设置环境变量 {env}")
         return token.get_secret_value()
 

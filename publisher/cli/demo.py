@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from publisher.cli.common import console, open_workspace
-from publisher.settings import Settings, ensure_private_dir
+from publisher.settings import Settings, ensure_private_dir, secret_env_name
 
 
 def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer | None:
@@ -47,11 +47,10 @@ def _sandbox_credentials(matrix) -> None:
     # a shared token would make two accounts one user, and Weibo refuses repeated text (20019).
 
     for account in matrix.accounts:
-        key = "PUBLISHER_SECRET_" + account.id.upper().replace("-", "_").replace(".", "_")
         if account.channel == "wechat":
-            os.environ.setdefault(key, WECHAT_SECRET)
+            os.environ.setdefault(secret_env_name(account.id), WECHAT_SECRET)
         elif account.channel == "weibo":
-            os.environ.setdefault(key + "_TOKEN", f"{WEIBO_TOKEN}-{account.id}")
+            os.environ.setdefault(secret_env_name(account.id, "token"), f"{WEIBO_TOKEN}-{account.id}")
 
 
 def register(app: typer.Typer) -> None:
