@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -166,6 +168,15 @@ def prepare(
     `fmt` None keeps PNG for images with transparency and uses JPEG otherwise. `crop` is a box on
     the 0..1 grid. Over `max_bytes`, quality steps down, then the picture shrinks, until it fits.
     """
+    try:
+        return _prepare(data, max_side, max_bytes, fmt, crop, quality)
+    except ImageProblem:
+        raise
+    except Exception:  # Pillow decodes lazily: a truncated file fails here, with many types
+        raise ImageProblem("image-decode", "图片文件已损坏或不完整，无法处理") from None
+
+
+def _prepare(data: bytes, max_side, max_bytes, fmt, crop, quality: int) -> PreparedImage:
     target = (max_side, max_side) if max_side and not crop else None
     im = _load(data, target)
     if crop:
@@ -218,8 +229,14 @@ class ImageCache:
             return PreparedImage(path.read_bytes(), media_type, int(w), int(h))
         result = prepare(data, **options)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(result.data)
-        tmp.replace(path)
-        meta.write_text(f"{result.media_type} {result.width} {result.height}")
+        # Several processes (build workers, Celery workers) may prepare the same picture at once:
+        # each writes its own temporary file, and both files appear whole or not at all.
+        _write_atomic(path, result.data)
+        _write_atomic(meta, f"{result.media_type} {result.width} {result.height}".encode())
         return result
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
