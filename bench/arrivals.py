@@ -5,7 +5,7 @@
 The sandboxes already count posts per idempotency key; the lateness benchmark also needs *when*
 each request reached the channel. A WSGI wrapper records (arrival time, path, idempotency key)
 before the sandbox sees the request, so the sandbox modules stay untouched.
-`GET /_bench/arrivals` returns the log as JSON. Runs in its own process so its GIL does not
+`GET /_bench/arrivals` returns the log as JSON; `POST /_bench/reset` empties it and both sandboxes. Runs in its own process so its GIL does not
 compete with the dispatcher loop being measured.
 """
 
@@ -28,8 +28,8 @@ HEADER_KEY = "HTTP_" + IDEMPOTENCY_HEADER.upper().replace("-", "_")
 
 
 class ArrivalLog:
-    def __init__(self, app):
-        self.app, self.lock, self.entries = app, threading.Lock(), []
+    def __init__(self, app, sandboxes=()):
+        self.app, self.lock, self.entries, self.sandboxes = app, threading.Lock(), [], sandboxes
 
     def __call__(self, environ, start_response):
         arrived = time.time()
@@ -39,6 +39,13 @@ class ArrivalLog:
                 body = json.dumps(self.entries).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if path == "/_bench/reset":  # a new phase: no posts, no log (Weibo refuses repeated text)
+            with self.lock:
+                self.entries = []
+            for sandbox in self.sandboxes:
+                sandbox.reset()
+            start_response("204 No Content", [])
+            return [b""]
         key = environ.get(HEADER_KEY)
         if key:
             with self.lock:
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         weibo_config=WeiboSandboxConfig(hourly_limit=UNLIMITED, daily_post_limit=UNLIMITED),
         faults=FaultSettings(),
     )
-    handle.server.app = ArrivalLog(handle.server.app)
+    handle.server.app = ArrivalLog(handle.server.app, (handle.wechat, handle.weibo))
     port_file.write_text(handle.url)
     handle.server.serve_forever()
     return 0

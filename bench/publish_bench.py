@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -41,6 +42,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 from publish_fixtures import SECRET_ENV, RedisServer, item_text, write_content  # noqa: E402
 
+PUBLISH_AT = re.compile(r"^publish_at: .*$", re.MULTILINE)
 WARM_UP = 8  # publications before the measured ones, so the workers are warm
 SECTION = "## Publishing throughput and dispatch lateness (issue 6/7)"
 
@@ -90,6 +92,9 @@ class Bench:
                 os.killpg(process.pid, 9)
                 process.wait(timeout=5)
         self.workers.clear()
+
+    def reset_sandbox(self) -> None:
+        requests.post(f"{self.sandbox_url}/_bench/reset", timeout=30).raise_for_status()
 
     def arrivals(self) -> list[tuple[float, str, str]]:
         return requests.get(f"{self.sandbox_url}/_bench/arrivals", timeout=30).json()
@@ -161,9 +166,16 @@ def _runtime():
 
 
 def _published(runtime) -> int:
+    """Rows published so far; a row that ended any other way stops the benchmark (no faults are
+    injected, so it is a bug or a misconfiguration, not a figure)."""
     from publisher.ledger import State
 
-    return len(runtime.ledger.publications(state=[State.PUBLISHED]))
+    ended = runtime.ledger.publications(state=[State.PUBLISHED, State.FAILED, State.UNCONFIRMED])
+    bad = [r for r in ended if r.state is not State.PUBLISHED]
+    if bad:
+        raise RuntimeError(f"{len(bad)} publications did not publish, e.g. {bad[0].id}: "
+                           f"{bad[0].state.value} {getattr(bad[0], 'last_error_message', '')}")
+    return len(ended)
 
 
 def publications(bench: Bench, content: Path, channel: str, n: int, timeout: float) -> float:
@@ -200,15 +212,17 @@ def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
     from publisher.dispatcher import tick
     from publisher.sync import sync
 
-    # Items carry minutes only: the due second is the next whole minute at least `lead` away.
-    soon = datetime.now(UTC) + timedelta(seconds=lead)
-    due = soon.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     ids = write_content(content, n + WARM_UP, bench.sandbox_url, channels=("weibo",), publish_at=due)
     # Long-lived workers are warm: the first WARM_UP items are due now, so each worker process has
     # opened its ledger, Redis and HTTP connections before the measured ones come due.
     past = datetime.now(UTC) - timedelta(minutes=5)
-    for index, item_id in enumerate(ids[:WARM_UP]):
-        (content / "items" / item_id / "index.md").write_text(item_text(index, past), encoding="utf-8")
+    for index, item_id in enumerate(ids):
+        path = content / "items" / item_id / "index.md"
+        text = item_text(index, past) if index < WARM_UP else path.read_text(encoding="utf-8")
+        # The fixture writes minutes; the due second itself is what lateness is measured from.
+        moment = past if index < WARM_UP else due
+        path.write_text(PUBLISH_AT.sub(f'publish_at: "{moment.isoformat()}"', text, count=1), encoding="utf-8")
     runtime, executor = _runtime()
     report = sync(content, runtime.ledger, runtime.settings)
     assert report.plan.count("create") == len(ids)
@@ -233,9 +247,11 @@ def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
             "max": late[-1], "min": late[0], "mean": statistics.fmean(late)}
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, sizes: tuple[int, int, int, int] | None = None, lead: float | None = None) -> dict:
+    """`sizes`: (no-op tasks, Weibo items, WeChat items, lateness items); `lead`: seconds between
+    planning the lateness batch and its due time (ticks run from the start, as beat would)."""
     info = machine()
-    n_raw, n_weibo, n_wechat, n_late = (200, 50, 20, 100) if quick else (2000, 600, 200, 1000)
+    n_raw, n_weibo, n_wechat, n_late = sizes or ((200, 50, 20, 100) if quick else (2000, 600, 200, 1000))
     out: dict = {"info": info, "quick": quick}
     with bench_env() as bench:
         _apply(bench.env(bench.tmp / "content"))  # before the Celery app reads its settings
@@ -248,6 +264,7 @@ def run(quick: bool = False) -> dict:
             for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
                 path.unlink(missing_ok=True)
             _apply(bench.env(content))
+            bench.reset_sandbox()
             bench.start_workers(content)
             _wait_workers(app)
             if index == 0:
@@ -262,9 +279,10 @@ def run(quick: bool = False) -> dict:
         for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
             path.unlink(missing_ok=True)
         _apply(bench.env(content))
+        bench.reset_sandbox()
         bench.start_workers(content)
         _wait_workers(app)
-        out["late"] = lateness(bench, content, n_late, lead=10 if quick else 20)
+        out["late"] = lateness(bench, content, n_late, lead=lead or (10 if quick else 20))
         print(f"  lateness: {out['late']}", flush=True)
     out["n_raw"] = n_raw
     out["load_after"] = load()

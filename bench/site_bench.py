@@ -54,14 +54,16 @@ def _edit(path: Path, counter: list[int]) -> None:
     path.write_text(text + f"\n基准测试第 {counter[0]} 次修改本条目。\n", encoding="utf-8")
 
 
-def run(n: int, quick: bool = False) -> dict:
-    corpus = HERE / "_corpus" / ("site-quick" if quick else "site")
+def run(n: int, quick: bool = False, with_peers: bool = True, base: Path | None = None) -> dict:
+    """`base`: a folder for corpus and output (tests); default bench/_corpus and bench/_out."""
+    corpus = base / "corpus" if base else HERE / "_corpus" / ("site-quick" if quick else "site")
+    work = base / "out" if base else WORK
     info = machine()
     stats = ensure(corpus, n, peers=True)
     print(f"site corpus: {stats.items} items ({stats.seconds:.1f} s to generate or refresh)", flush=True)
-    WORK.mkdir(parents=True, exist_ok=True)
-    ours_out, state = WORK / "ours", WORK / "state"
-    manifest_dir = WORK / ".ours-build"
+    work.mkdir(parents=True, exist_ok=True)
+    ours_out, state = work / "ours", work / "state"
+    manifest_dir = work / ".ours-build"
     env = {"PUBLISHER_STATE_DIR": str(state)}
     ours = [_publisher(), "site", "build", "--content", str(corpus), "--out", str(ours_out), "-j", "2"]
     times = 1 if quick else 2
@@ -69,26 +71,29 @@ def run(n: int, quick: bool = False) -> dict:
     originals = {p: (corpus / p).read_bytes() for p in (EDITED, HUGO_EDITED)}
     try:
         rows["ours_cold"] = repeat("ours: full, cold (no image variants yet)", ours, 1,
-                                   before=lambda: _clean(ours_out, manifest_dir, state), env=env, cwd=WORK.parent)
+                                   before=lambda: _clean(ours_out, manifest_dir, state), env=env, cwd=work.parent)
         rows["ours_full"] = repeat("ours: full, image variants cached", ours, times,
-                                   before=lambda: _clean(ours_out, manifest_dir), env=env, cwd=WORK.parent)
+                                   before=lambda: _clean(ours_out, manifest_dir), env=env, cwd=work.parent)
         pages = _count(ours_out, ".html")
         media = _count(ours_out / "media", ".jpg")
         counter = [0]
         rows["ours_incr"] = repeat("ours: incremental, 1 item changed", ours, times + 1,
-                                   before=lambda: _edit(corpus / EDITED, counter), env=env, cwd=WORK.parent)
-        rows["ours_noop"] = repeat("ours: no-op rebuild", ours, times, env=env, cwd=WORK.parent)
+                                   before=lambda: _edit(corpus / EDITED, counter), env=env, cwd=work.parent)
+        rows["ours_noop"] = repeat("ours: no-op rebuild", ours, times, env=env, cwd=work.parent)
 
-        hugo_out = WORK / "hugo"
+        hugo_pages = pelican_pages = 0
+        if not with_peers:
+            return _result(stats.items, rows, pages, 0, 0, media, None, info, quick)
+        hugo_out = work / "hugo"
         hugo = [peers.hugo(), "-s", str(corpus / "hugo"), "-d", str(hugo_out), "--quiet"]
-        rows["hugo_full"] = repeat("Hugo: full", hugo, times, before=lambda: _clean(hugo_out, WORK / "hugo_cache"),
-                                   env={"HUGO_CACHEDIR": str(WORK / "hugo_cache")})
+        rows["hugo_full"] = repeat("Hugo: full", hugo, times, before=lambda: _clean(hugo_out, work / "hugo_cache"),
+                                   env={"HUGO_CACHEDIR": str(work / "hugo_cache")})
         rows["hugo_incr"] = repeat("Hugo: rebuild after 1 item changed", hugo, 1,
                                    before=lambda: _edit(corpus / HUGO_EDITED, counter),
-                                   env={"HUGO_CACHEDIR": str(WORK / "hugo_cache")})
+                                   env={"HUGO_CACHEDIR": str(work / "hugo_cache")})
         hugo_pages = _count(hugo_out, ".html")
 
-        pelican_out = WORK / "pelican"
+        pelican_out = work / "pelican"
         pelican = [str(peers.pelican()), "content", "-s", "pelicanconf.py", "-o", str(pelican_out), "-q"]
         rows["pelican_full"] = repeat("Pelican: full", pelican, 1, before=lambda: _clean(pelican_out),
                                       cwd=corpus / "pelican")
@@ -97,20 +102,28 @@ def run(n: int, quick: bool = False) -> dict:
         for rel, data in originals.items():
             (corpus / rel).write_bytes(data)
     versions = {"hugo": peers.hugo_version(), "pelican": peers.pelican_version()}
-    result = {"n": stats.items, "rows": rows, "pages": {"ours": pages, "hugo": hugo_pages, "pelican": pelican_pages},
-              "media": media, "versions": versions, "info": info, "load_after": load(), "quick": quick}
-    return result
+    return _result(stats.items, rows, pages, hugo_pages, pelican_pages, media, versions, info, quick)
+
+
+def _result(n, rows, pages, hugo_pages, pelican_pages, media, versions, info, quick) -> dict:
+    return {"n": n, "rows": rows, "pages": {"ours": pages, "hugo": hugo_pages, "pelican": pelican_pages},
+            "media": media, "versions": versions, "info": info, "load_after": load(), "quick": quick}
 
 
 def report(result: dict) -> str:
     rows: dict[str, Repeated] = result["rows"]
-    hugo = rows["hugo_full"].best.seconds
-    pelican = rows["pelican_full"].best.seconds
+    hugo = rows["hugo_full"].best.seconds if "hugo_full" in rows else None
+    pelican = rows["pelican_full"].best.seconds if "pelican_full" in rows else None
+
+    def ratio(seconds: float, peer: float | None) -> str:
+        return f"{seconds / peer:.2f}×" if peer else "—"
 
     def line(key: str, what: str) -> str:
-        r = rows[key]
+        r = rows.get(key)
+        if r is None:
+            return f"| {key} | not run | | | | | | |"
         return (f"| {r.label} | {r.best.seconds:.2f} | {r.median:.2f} | {r.cpu:.1f} | {r.peak_mb:.0f} | "
-                f"{r.best.seconds / hugo:.2f}× | {r.best.seconds / pelican:.2f}× | {what} |")
+                f"{ratio(r.best.seconds, hugo)} | {ratio(r.best.seconds, pelican)} | {what} |")
 
     pages = result["pages"]
     table = "\n".join([
@@ -125,16 +138,17 @@ def report(result: dict) -> str:
         line("pelican_full", f"{pages['pelican']} HTML files, pictures copied unchanged"),
     ])
     full, incr = rows["ours_full"].best, rows["ours_incr"].best
+    versus = (f"vs Hugo {hugo:.2f} s ({full.seconds / hugo:.2f}×): **{'met' if full.seconds <= hugo else 'not met'}**"
+              if hugo else "(Hugo not run)")
     goals = (
-        f"- Goal: full build no slower than Hugo's — steady state {full.seconds:.2f} s vs Hugo "
-        f"{hugo:.2f} s ({full.seconds / hugo:.2f}×): **{'met' if full.seconds <= hugo else 'not met'}**\n"
+        f"- Goal: full build no slower than Hugo's — steady state {full.seconds:.2f} s {versus}\n"
         f"- Goal: peak memory under 300 MB — {rows['ours_full'].peak_mb:.0f} MB steady, "
         f"{rows['ours_cold'].peak_mb:.0f} MB cold: "
         f"**{'met' if max(rows['ours_full'].peak_mb, rows['ours_cold'].peak_mb) < 300 else 'not met'}**\n"
         f"- Goal: incremental rebuild under 1 s — {incr.seconds:.2f} s (process start and imports included): "
         f"**{'met' if incr.seconds < 1 else 'not met'}**\n"
     )
-    versions = result["versions"]
+    versions = result["versions"] or {"hugo": "Hugo not run", "pelican": "not run"}
     extra = (f"- Corpus: `python -m bench.corpus bench/_corpus/site --n {result['n']} --peers` "
              f"({result['n']:,} items, about 84 % live at today's date; 1–3 photos each from a pool of 12)\n"
              f"- Peers: {versions['hugo']}; Pelican {versions['pelican']} with Python-Markdown\n")

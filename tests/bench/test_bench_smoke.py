@@ -1,0 +1,69 @@
+"""The benchmark scripts run end to end on tiny inputs (smoke tests: no timing is asserted)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench import image_bench, measure, site_bench  # noqa: E402
+
+
+def test_run_measured_sees_a_child_process_memory_and_exit_code():
+    code = "import sys; block = bytearray(80 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); sys.exit(3)"
+    run = measure.run_measured("alloc", [sys.executable, "-c", code])
+    assert run.code == 3
+    assert run.peak_mb >= 80
+    assert run.cpu_seconds > 0 and run.seconds > 0
+
+
+def test_repeat_keeps_every_run_and_raises_on_failure():
+    result = measure.repeat("true", [sys.executable, "-c", "pass"], 2)
+    assert len(result.runs) == 2 and result.best.seconds <= result.median
+    try:
+        measure.repeat("false", [sys.executable, "-c", "raise SystemExit(2)"], 1)
+    except RuntimeError as exc:
+        assert "exit 2" in str(exc)
+    else:
+        raise AssertionError("a failing command must not give a figure")
+
+
+def test_write_section_replaces_only_its_own_section(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmark results\n\n## A\n\nold a\n\n## B\n\nkeep b\n", encoding="utf-8")
+    measure.write_section("## A", "## A\n\nnew a\n", path)
+    measure.write_section("## C", "## C\n\nc\n", path)
+    text = path.read_text(encoding="utf-8")
+    assert "new a" in text and "old a" not in text
+    assert text.index("## A") < text.index("## B") < text.index("## C") and "keep b" in text
+
+
+def test_image_pipelines_make_three_outputs_and_report(monkeypatch):
+    monkeypatch.setattr(image_bench, "SIZE", (1200, 800))
+    sources = image_bench.photos(1)
+    with Image.open(io.BytesIO(sources[0])) as im:
+        assert im.size == (1200, 800)
+    for pipeline in (image_bench.ours, image_bench.naive, image_bench.floor):
+        assert pipeline(sources[0]) > 1000
+    times = image_bench.measure(sources, 1)
+    result = {"info": measure.machine(), "times": times, "photos": 1, "bytes": [len(sources[0])],
+              "load_after": measure.load(), "quick": True}
+    text = image_bench.report(result)
+    assert text.startswith(image_bench.SECTION) and "÷ floor" in text and "| ours |" in text
+
+
+def test_site_bench_builds_a_tiny_corpus_full_incremental_and_noop(tmp_path):
+    result = site_bench.run(16, quick=True, with_peers=False, base=tmp_path)
+    rows = result["rows"]
+    assert set(rows) == {"ours_cold", "ours_full", "ours_incr", "ours_noop"}
+    assert result["pages"]["ours"] > 12 and result["media"] > 0
+    assert all(run.code == 0 for r in rows.values() for run in r.runs)
+    page = tmp_path / "out" / "ours"
+    assert any(page.rglob("item-00005/index.html")) or any(page.rglob("*.html"))
+    # The edited item is restored afterwards: the stamped corpus stays what its stamp says.
+    assert "基准测试" not in (tmp_path / "corpus" / site_bench.EDITED).read_text(encoding="utf-8")
+    text = site_bench.report(result)
+    assert "Hugo not run" in text and "| ours: incremental, 1 item changed |" in text
