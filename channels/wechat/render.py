@@ -20,7 +20,13 @@ from urllib.parse import unquote
 
 from channels.base import Asset, RenderContext
 from channels.wechat.config import WeChatConfig
-from channels.wechat.theme import is_wechat_article, load_theme, style_for_wechat
+from channels.wechat.theme import (
+    MAX_HTML_DEPTH,
+    is_wechat_article,
+    load_theme,
+    nesting_depth,
+    style_for_wechat,
+)
 from publisher.images import (
     ImageCache,
     ImageProblem,
@@ -282,6 +288,9 @@ def render_article(item: ContentItem, config: WeChatConfig, context: RenderConte
     if not load_theme(config.theme)[1]:
         notes.append(Note("wechat-theme-unknown", f"排版主题“{config.theme}”不存在，已使用默认主题", warning=True))
     content = article_html(item, body_images, config.theme)
+    depth = nesting_depth(content)
+    if depth > MAX_HTML_DEPTH:
+        notes.append(Note("wechat-too-deep", f"正文的层级嵌套过深（{depth} 层，上限 {MAX_HTML_DEPTH} 层），请简化正文中的 HTML"))
     cover_assets, cover_fields, cover_notes = _cover(item, images, body_images)
     if spec.content_source_url:
         source_url = spec.content_source_url

@@ -79,10 +79,30 @@ def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+# css-inline parses recursively: a body nested some thousands of elements deep overflows the
+# native stack and kills the process (seen: 8,000 levels, a segfault in `publisher run`). Real
+# articles nest a dozen levels; beyond this the theme is not inlined and the renderer says so.
+MAX_HTML_DEPTH = 256
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"])
+
+
+def nesting_depth(html: str) -> int:
+    """How deep elements nest in `html` (tags counted, not parsed: cheap and never recursive)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def style_for_wechat(html: str, theme: str) -> str:
     """Inline the theme into `html`, then keep only what WeChat keeps (no class, id, script)."""
     css, _ = load_theme(theme)
-    inlined = _inliner().inline_fragment(html, css)
+    inlined = html if nesting_depth(html) > MAX_HTML_DEPTH else _inliner().inline_fragment(html, css)
     return nh3.clean(
         inlined,
         tags=WECHAT_TAGS,
