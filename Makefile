@@ -28,5 +28,8 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench.run
 
+chaos: $(STAMP) system-deps
+	$(BIN)/python -m tests.chaos.run --ledger both --write-doc
+
 clean:
 	rm -rf $(VENV) .state out bench/_corpus bench/_out
