@@ -63,6 +63,37 @@ def is_remote(ref: str) -> bool:
     return ref.strip().startswith("//") or (":" in head)
 
 
+def locate_local(folder: Path, ref: str, *, url_encoded: bool = False) -> Path:
+    """The resolved path of an image an item references, refusing anything outside the item's
+    folder (see `read_local`), without reading it."""
+    if is_remote(ref):
+        raise ImageProblem("image-remote", f"不能使用远程图片“{ref}”，请把图片放进条目文件夹")
+    name = unquote(ref) if url_encoded else ref
+    relative = PurePosixPath(name.replace("\\", "/"))
+    if not name.strip() or relative.is_absolute() or ".." in relative.parts:
+        raise ImageProblem("image-path", f"图片路径“{ref}”不在条目文件夹内")
+    # os.path on strings: the same resolution as Path.resolve(strict=True), at a fraction of
+    # the cost (this runs for every picture of every rendered item).
+    base = os.path.realpath(folder)
+    try:
+        resolved = os.path.realpath(os.path.join(base, *relative.parts), strict=True)
+    except (OSError, RuntimeError):
+        raise ImageProblem("image-missing", f"找不到图片“{name}”（应与 index.md 在同一文件夹）") from None
+    if resolved != base and not resolved.startswith(base.rstrip("/") + "/"):
+        raise ImageProblem("image-path", f"图片“{name}”指向条目文件夹以外的位置，已拒绝")
+    if not os.path.isfile(resolved):
+        raise ImageProblem("image-missing", f"“{name}”不是图片文件")
+    return Path(resolved)
+
+
+def read_checked(path: Path, name: str) -> bytes:
+    """A located image's bytes, refusing files over MAX_SOURCE_BYTES before reading them."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise ImageProblem("image-source-too-large", f"图片“{name}”过大（{size / 1048576:.1f} MB），上限 {MAX_SOURCE_BYTES // 1048576} MB")
+    return path.read_bytes()
+
+
 def read_local(folder: Path, ref: str, *, url_encoded: bool = False) -> bytes:
     """The bytes of an image an item references, refusing anything outside the item's folder.
 
@@ -70,26 +101,8 @@ def read_local(folder: Path, ref: str, *, url_encoded: bool = False) -> bytes:
     (`url_encoded=True`). Absolute paths, `..` escapes and symlinks resolving elsewhere are
     refused, so a crafted item cannot make a renderer read (and publish) other files.
     """
-    if is_remote(ref):
-        raise ImageProblem("image-remote", f"不能使用远程图片“{ref}”，请把图片放进条目文件夹")
-    name = unquote(ref) if url_encoded else ref
-    relative = PurePosixPath(name.replace("\\", "/"))
-    if not name.strip() or relative.is_absolute() or ".." in relative.parts:
-        raise ImageProblem("image-path", f"图片路径“{ref}”不在条目文件夹内")
-    base = folder.resolve()
-    candidate = base.joinpath(*relative.parts)
-    try:
-        resolved = candidate.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise ImageProblem("image-missing", f"找不到图片“{name}”（应与 index.md 在同一文件夹）") from None
-    if not resolved.is_relative_to(base):
-        raise ImageProblem("image-path", f"图片“{name}”指向条目文件夹以外的位置，已拒绝")
-    if not resolved.is_file():
-        raise ImageProblem("image-missing", f"“{name}”不是图片文件")
-    size = resolved.stat().st_size
-    if size > MAX_SOURCE_BYTES:
-        raise ImageProblem("image-source-too-large", f"图片“{name}”过大（{size / 1048576:.1f} MB），上限 {MAX_SOURCE_BYTES // 1048576} MB")
-    return resolved.read_bytes()
+    path = locate_local(folder, ref, url_encoded=url_encoded)
+    return read_checked(path, unquote(ref) if url_encoded else ref)
 
 
 def inspect(data: bytes) -> tuple[str, int, int]:
@@ -212,28 +225,75 @@ def crop_box(width: int, height: int, ratio: float, focus: tuple[float, float] |
 
 class ImageCache:
     """Prepared images on disk, keyed by the source bytes' hash and the settings: repeat renders
-    (preview, check, plan, publish, site rebuilds) do not re-encode."""
+    (preview, check, plan, publish, site rebuilds) do not re-encode.
+
+    Beside them, an index of sources by file identity (device, inode, size, mtime): a picture file
+    that has not changed since it was last prepared need not be read or hashed again to find its
+    prepared variants (`source_info` / `cached`)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
 
+    @staticmethod
+    def _key(source_sha: str, options: dict) -> str:
+        return hashlib.sha256((source_sha + repr(sorted(options.items()))).encode()).hexdigest()
+
     def prepare(self, data: bytes, **options) -> PreparedImage:
         if self.folder is None:
             return prepare(data, **options)
-        key_src = hashlib.sha256(data).hexdigest() + repr(sorted(options.items()))
-        key = hashlib.sha256(key_src.encode()).hexdigest()
-        path = self.folder / key[:2] / key
-        meta = path.with_suffix(".meta")
-        if path.is_file() and meta.is_file():
-            media_type, w, h = meta.read_text().split()
-            return PreparedImage(path.read_bytes(), media_type, int(w), int(h))
+        source_sha = hashlib.sha256(data).hexdigest()
+        found = self.cached(source_sha, **options)
+        if found is not None:
+            return found
         result = prepare(data, **options)
+        key = self._key(source_sha, options)
+        path = self.folder / key[:2] / key
         path.parent.mkdir(parents=True, exist_ok=True)
         # Several processes (build workers, Celery workers) may prepare the same picture at once:
         # each writes its own temporary file, and both files appear whole or not at all.
         _write_atomic(path, result.data)
-        _write_atomic(meta, f"{result.media_type} {result.width} {result.height}".encode())
+        _write_atomic(path.with_suffix(".meta"), f"{result.media_type} {result.width} {result.height}".encode())
         return result
+
+    def cached(self, source_sha: str, **options) -> PreparedImage | None:
+        """The prepared image for a source known by its hash, if it is in the cache."""
+        if self.folder is None:
+            return None
+        key = self._key(source_sha, options)
+        path = self.folder / key[:2] / key
+        try:
+            media_type, w, h = path.with_suffix(".meta").read_text().split()
+            return PreparedImage(path.read_bytes(), media_type, int(w), int(h))
+        except (OSError, ValueError):
+            return None
+
+    def _source_path(self, identity: tuple[int, int, int, int]) -> Path:
+        assert self.folder is not None
+        name = hashlib.sha256(repr(identity).encode()).hexdigest()
+        return self.folder / "sources" / name[:2] / name
+
+    def source_info(self, identity: tuple[int, int, int, int]) -> tuple[str, int, int] | None:
+        """(sha256, width, height) recorded for the file with this identity, if any."""
+        if self.folder is None:
+            return None
+        try:
+            sha, w, h = self._source_path(identity).read_text().split()
+            return sha, int(w), int(h)
+        except (OSError, ValueError):
+            return None
+
+    def remember_source(self, identity: tuple[int, int, int, int], sha: str, width: int, height: int) -> None:
+        if self.folder is None:
+            return
+        path = self._source_path(identity)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, f"{sha} {width} {height}".encode())
+
+
+def file_identity(path: Path) -> tuple[int, int, int, int]:
+    """(device, inode, size, mtime in ns): changes whenever the file's bytes may have changed."""
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

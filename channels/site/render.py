@@ -14,8 +14,9 @@ import io
 import math
 import re
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from urllib.parse import unquote
 
 from markupsafe import Markup
 from PIL import Image
@@ -23,7 +24,15 @@ from PIL import Image
 from channels.base import Asset
 from channels.site import theme
 from channels.site.config import DEFAULT_WIDTHS
-from publisher.images import ImageCache, ImageProblem, inspect, read_local
+from publisher.images import (
+    ImageCache,
+    ImageProblem,
+    PreparedImage,
+    file_identity,
+    inspect,
+    locate_local,
+    read_checked,
+)
 from publisher.markdown import plain_text, render_body
 from publisher.matrix import Matrix
 from publisher.model import ContentItem
@@ -101,31 +110,47 @@ def _escape(text: str) -> str:
 
 
 class PictureMaker:
-    """Reads an item's picture files and prepares their variants (through the cache)."""
+    """Finds an item's picture files and prepares their variants (through the cache).
+
+    A picture is known by its file identity (device, inode, size, mtime): within a process the
+    memo below answers for a file already seen (one photo used by many articles), and across
+    builds the image cache's source index gives its hash and size, so an unchanged picture is
+    neither read, nor hashed, nor decoded again — its variants come straight from the cache."""
 
     def __init__(self, item: ContentItem, cache: ImageCache, widths: tuple[int, ...], quality: int):
         self.item, self.cache = item, cache
         self.widths, self.quality = tuple(sorted(set(widths))), quality
         self.assets: dict[str, Asset] = {}
 
-    def _source(self, ref: str, url_encoded: bool) -> bytes:
+    def make(self, ref: str, role: str, *, url_encoded: bool = False) -> Picture:
         try:
-            return read_local(self.item.folder, ref, url_encoded=url_encoded)
+            path = locate_local(self.item.folder, ref, url_encoded=url_encoded)
+            identity = file_identity(path)
         except ImageProblem as exc:
             raise SiteRenderError(exc.message) from None
-
-    def make(self, ref: str, role: str, *, url_encoded: bool = False) -> Picture:
-        data = self._source(ref, url_encoded)
-        memo_key = (hashlib.sha256(data).digest(), self.widths, self.quality, role)
+        except OSError:
+            raise SiteRenderError(f"找不到图片“{ref}”（应与 index.md 在同一文件夹）") from None
+        memo_key = (identity, self.widths, self.quality, role)
         picture = _RECENT.get(memo_key)
         if picture is None:
-            picture = self._prepare(ref, data, role)
+            picture = self._from_index(identity, role) or self._prepare(ref, path, identity, role, url_encoded)
             _RECENT.put(memo_key, picture)
         for asset in picture.variants:
-            self.assets[asset.name] = asset
+            self.assets[asset.name] = replace(asset, source=ref)
         return picture
 
-    def _prepare(self, ref: str, data: bytes, role: str) -> Picture:
+    def _from_index(self, identity: tuple[int, int, int, int], role: str) -> Picture | None:
+        known = self.cache.source_info(identity)
+        if known is None:
+            return None
+        sha, width, height = known
+        return self._variants(width, height, role, lambda side: self.cache.cached(sha, max_side=side, quality=self.quality))
+
+    def _prepare(self, ref: str, path, identity: tuple[int, int, int, int], role: str, url_encoded: bool) -> Picture:
+        try:
+            data = read_checked(path, unquote(ref) if url_encoded else ref)
+        except ImageProblem as exc:
+            raise SiteRenderError(exc.message) from None
         try:
             _, width, height = inspect(data)
             with Image.open(io.BytesIO(data)) as im:
@@ -136,22 +161,34 @@ class PictureMaker:
             orientation = None
         if orientation in _ROTATED:
             width, height = height, width
+
+        def prepared(side: int | None) -> PreparedImage:
+            try:
+                return self.cache.prepare(data, max_side=side, quality=self.quality)
+            except ImageProblem as exc:
+                raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
+
+        picture = self._variants(width, height, role, prepared)
+        assert picture is not None
+        self.cache.remember_source(identity, hashlib.sha256(data).hexdigest(), width, height)
+        return picture
+
+    def _variants(self, width: int, height: int, role: str, prepared) -> Picture | None:
+        """The variants for a picture of this (oriented) size; None if `prepared` has none."""
         long_side = max(width, height)
         variants: list[Asset] = []
         targets = [w for w in self.widths if w < width] + [min(width, self.widths[-1])]
         for target in sorted(set(targets)):
             max_side = None if target >= width else math.ceil(target * long_side / width)
-            try:
-                prepared = self.cache.prepare(data, max_side=max_side, quality=self.quality)
-            except ImageProblem as exc:
-                raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
-            if variants and prepared.width <= variants[-1].width:
+            result = prepared(max_side)
+            if result is None:
+                return None
+            if variants and result.width <= variants[-1].width:
                 continue
-            digest = hashlib.sha256(prepared.data).hexdigest()
-            name = f"{MEDIA}/{digest[:2]}/{digest[2:14]}-{prepared.width}.{prepared.extension}"
-            asset = Asset(name, prepared.data, prepared.media_type, role if not variants else "variant",
-                          ref, prepared.width, prepared.height)
-            variants.append(asset)
+            digest = hashlib.sha256(result.data).hexdigest()
+            name = f"{MEDIA}/{digest[:2]}/{digest[2:14]}-{result.width}.{result.extension}"
+            variants.append(Asset(name, result.data, result.media_type, role if not variants else "variant",
+                                  "", result.width, result.height))
         return Picture(tuple(variants))
 
 

@@ -64,6 +64,9 @@ def test_site_bench_builds_a_tiny_corpus_full_incremental_and_noop(tmp_path):
     page = tmp_path / "out" / "ours"
     assert any(page.rglob("item-00005/index.html")) or any(page.rglob("*.html"))
     # The edited item is restored afterwards: the stamped corpus stays what its stamp says.
-    assert "基准测试" not in (tmp_path / "corpus" / site_bench.EDITED).read_text(encoding="utf-8")
+    edited, _ = site_bench.edited_item(tmp_path / "corpus")
+    assert "基准测试" not in (tmp_path / "corpus" / edited).read_text(encoding="utf-8")
+    assert int(site_bench.written(rows, "ours_incr")) >= 2  # the page and at least one list
+    assert site_bench.written(rows, "ours_noop") == "0"
     text = site_bench.report(result)
     assert "Hugo not run" in text and "| ours: incremental, 1 item changed |" in text
