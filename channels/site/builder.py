@@ -77,37 +77,45 @@ class Source:
     """One item folder found on disk: its id, its index.md and a cheap signature of its files."""
 
     id: str
-    path: Path
+    file: str  # the index.md, as a string: Path objects for 10,000 folders cost more than the scan
     signature: list[tuple[str, int, int]]  # (name, size, mtime_ns) of every file, index.md too
     key: str = ""  # content key, computed only when the signature changed
 
     @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
     def quick(self) -> str:
-        return input_hash(self.signature)
+        # Compared only with what this builder stored itself; repr of ints and names is stable.
+        return hashlib.blake2b(repr(self.signature).encode(), digest_size=16).hexdigest()
 
     def content_key(self) -> str:
         """index.md by content; pictures by name, size and mtime (cheap, and a changed picture
         changes one of them)."""
-        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        with open(self.file, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
         return input_hash(digest, [f for f in self.signature if f[0] != ITEM_FILE])
 
 
 def _scan(root: Path) -> list[Source]:
     """Every item folder under items/ with its files' stats, in one pass of scandir (no rglob,
     no resolve: this runs on every build over every item)."""
-    base = root / ITEMS_DIR
+    base = os.path.join(root, ITEMS_DIR)
     found: list[Source] = []
 
     def walk(folder: str, rel: str, owner: Source | None, prefix: str) -> None:
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             return
-        names = {e.name for e in entries}
-        if ITEM_FILE in names:
-            owner = Source(rel, Path(folder) / ITEM_FILE, [])
-            found.append(owner)
-            prefix = ""
+        for entry in entries:
+            if entry.name == ITEM_FILE:
+                owner = Source(rel, entry.path, [])
+                found.append(owner)
+                prefix = ""
+                break
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 walk(entry.path, f"{rel}/{entry.name}" if rel else entry.name, owner,
@@ -119,7 +127,7 @@ def _scan(root: Path) -> list[Source]:
                     continue
                 owner.signature.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
 
-    walk(str(base), "", None, "")
+    walk(base, "", None, "")
     for source in found:
         source.signature.sort()
     return sorted(found, key=lambda s: s.id)
@@ -222,7 +230,12 @@ def _needs_render(old: dict | None, key: str, now: datetime, out: Path) -> bool:
     if old.get("problem") or not is_live(old.get("visibility"), now):
         return False
     entry = old.get("entry")
-    return entry is None or not site_file(out, entry["path"]).is_file()
+    if entry is None:
+        return True
+    relative = entry["path"].lstrip("/")
+    if not relative or ".." in relative.split("/") or "\\" in relative:
+        site_file(out, entry["path"])  # raises, as before, for a path that is not ours
+    return not os.path.isfile(os.path.join(out, relative))
 
 
 def build_site(
@@ -278,11 +291,12 @@ def build_site(
                 _discard(out, writer, files, record)
                 continue
             owner[entry.path] = iid
-            page_key = input_hash(settings, record["key"])
-            for path, written in files.items():
-                if record.get("rendered"):
+            if record.get("rendered"):
+                page_key = input_hash(settings, record["key"])
+                for path, written in files.items():
                     writer.record(path, page_key, bool(written))
-                else:
+            else:
+                for path in files:
                     writer.keep(path)
             entries.append(entry)
         given = {item.id: item for item in items or []}
@@ -296,7 +310,10 @@ def build_site(
         for record in records.values():
             record.pop("rendered", None)
             record["files"] = {p: False for p in record.get("files") or {}}
-        dirty = bool(todo or changes.written or changes.removed or manifest.settings != settings)
+        # New signatures (a file touched but unchanged) are worth saving: the next build then
+        # skips reading those index.md files again.
+        requick = any(previous.get(iid, {}).get("quick") != record.get("quick") for iid, record in records.items())
+        dirty = bool(todo or requick or changes.written or changes.removed or manifest.settings != settings)
         manifest.items, manifest.settings = records, settings
         if dirty:  # a no-op build does not rewrite a large manifest
             manifest.save(state_dir)
