@@ -88,7 +88,7 @@ three times in a row on this machine while others were working: 3 passes.
 
 ## 2. Bad input: findings, never a crash
 
-`tests/fuzz/` (hypothesis; each example under a 5 s deadline, every test under pytest-timeout;
+`tests/fuzz/` (hypothesis; each example under a 10 s deadline, every test under pytest-timeout;
 `pytest tests/fuzz --hypothesis-profile=long` runs 2,000 examples per test):
 
 - front matter as arbitrary text, YAML-ish fragments, binary, and arbitrary mappings of the

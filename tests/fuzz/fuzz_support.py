@@ -4,7 +4,9 @@ assertions for the loader, the checks and every renderer."""
 from __future__ import annotations
 
 import shutil
+import struct
 import tempfile
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from publisher.matrix import Matrix, load_matrix
 from publisher.rendering import RenderingError, render_and_check, targets_for
 
 # A per-example deadline (a hang is a failure, not a slow test): generous, the machine is shared.
-DEADLINE = timedelta(seconds=5)
+DEADLINE = timedelta(seconds=10)
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -83,3 +85,11 @@ def findings_only(scratch: ScratchRoot, matrix: Matrix | None = None, *, render:
                 continue
             findings += channel_findings
     return findings
+
+
+def png(width: int, height: int, payload: bytes = b"") -> bytes:
+    """A PNG whose header declares `width × height` (the data need not match: a bomb)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(payload)) + chunk(b"IEND", b"")

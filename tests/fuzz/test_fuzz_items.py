@@ -9,12 +9,10 @@ bytes, truncated JPEG/PNG, or PNG headers declaring enormous dimensions.
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 import yaml
-from fuzz_support import ScratchRoot, findings_only, fuzz_settings
+from fuzz_support import ScratchRoot, findings_only, fuzz_settings, png
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -94,25 +92,18 @@ bodies = st.one_of(
     st.lists(st.one_of(st.sampled_from(HTML_BITS + MD_BITS), st.text(max_size=30)), max_size=200).map("".join),
     st.builds(deep, st.sampled_from(["quote", "list", "html", "brackets", "emphasis", "links"]),
               st.integers(min_value=1, max_value=3000)),
-    st.builds(table, st.integers(min_value=0, max_value=400), st.integers(min_value=1, max_value=60)),
+    # Huge tables (20,000 rows) are in test_hostile_items_do_not_block; here, many shapes.
+    st.builds(table, st.integers(min_value=0, max_value=150), st.integers(min_value=1, max_value=30)),
     st.integers(min_value=1, max_value=20000).map(lambda n: "*" * n + "a" + "_" * n),
     st.integers(min_value=1, max_value=5000).map(lambda n: "<" * n + "a" + ">" * n),
 )  # fmt: skip
 
 
-@fuzz_settings(80)
+@fuzz_settings(60)
 @given(bodies)
 def test_arbitrary_markdown_bodies(body):
     scratch.write(GOOD_HEADER + "\n" + body + "\n")
     findings_only(scratch)
-
-
-def png(width: int, height: int, payload: bytes = b"") -> bytes:
-    """A PNG whose header declares `width × height` (the data need not match: a bomb)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(payload)) + chunk(b"IEND", b"")
 
 
 def real(fmt: str) -> bytes:
@@ -147,9 +138,10 @@ def test_arbitrary_image_files(cover, picture):
 
 
 def _decodes(data: bytes) -> bool:
+    """Pillow can read the header of a reasonably sized picture (what the image check verifies;
+    a file whose pixels are broken further on may still be drawn, partly grey, by Pillow)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
             return image.width * image.height < 10_000_000
     except Exception:  # noqa: BLE001
         return False

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fuzz_support import png
 from publish_fixtures import SECRET_ENV, write_content
-from test_fuzz_items import png
 from typer.testing import CliRunner
 
 from channels.sandbox_faults import FaultSettings
