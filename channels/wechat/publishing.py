@@ -34,7 +34,7 @@ from channels.base import (
     Rendition,
     SharedState,
 )
-from channels.errors import Permanent, Rejected, Unconfirmed
+from channels.errors import ChannelError, Permanent, Rejected, Unconfirmed
 from channels.wechat.client import SHANGHAI, WeChatClient
 from channels.wechat.config import WeChatConfig
 
@@ -203,10 +203,12 @@ class WeChatPublisher:
             )
         except Unconfirmed:
             raise
-        except Exception:
+        except ChannelError:
             # A definite answer (or no connection at all): nothing was submitted.
             record("submitting", submit_started_at=None)
             raise
+        # Anything else (Celery's soft time limit, a crash) may strike after the platform took
+        # the submit: the mark stays, so the row ends unconfirmed and is reconciled, never resent.
         record("submit", publish_id=str(body["publish_id"]), msg_data_id=str(body.get("msg_data_id", "")))
 
     # -- after publishing ------------------------------------------------------------------
