@@ -147,7 +147,7 @@ def report(result: dict) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         line("ours_cold", f"{pages['ours']} HTML files, {result['media']} picture variants encoded"),
         line("ours_full", "same output; variants read from the cache by source identity"),
-        line("ours_incr", f"{written(rows, 'ours_incr')} files rewritten: the page and the lists that show it"),
+        line("ours_incr", f"{written(rows, 'ours_incr')} files rewritten (the page; lists show no body text, so they stay)"),
         line("ours_noop", f"{written(rows, 'ours_noop')} files rewritten"),
         line("hugo_full", f"{pages['hugo']} HTML files, pictures copied unchanged"),
         line("hugo_incr", "Hugo rebuilds everything"),

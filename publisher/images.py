@@ -154,6 +154,8 @@ def _fit(im: Image.Image, max_side: int | None) -> Image.Image:
         scale = max_side / max(im.size)
         size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
         # reducing_gap: reduce() by an integer factor first, then a short Lanczos pass.
+        # (Bicubic would be about a fifth faster — bench/RESULTS.md, Images — but changes every
+        # prepared picture's bytes, golden renditions included: not switched silently.)
         return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return im
 
