@@ -13,7 +13,9 @@ from bench import image_bench, measure, site_bench  # noqa: E402
 
 
 def test_run_measured_sees_a_child_process_memory_and_exit_code():
-    code = "import sys; block = bytearray(80 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); sys.exit(3)"
+    # Held for a moment: memory is sampled every 50 ms (a zombie's status has no VmHWM left).
+    code = ("import sys, time; block = bytearray(80 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); "
+            "time.sleep(0.5); sys.exit(3)")
     run = measure.run_measured("alloc", [sys.executable, "-c", code])
     assert run.code == 3
     assert run.peak_mb >= 80
