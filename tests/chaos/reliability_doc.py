@@ -80,6 +80,14 @@ three times in a row on this machine while others were working: 3 passes.
 
 ### Regression tests for the bugs the chaos run found
 
+- `tests/chaos/test_lost_submit.py` — one WeChat article was posted twice in a full run on the
+  SQLite ledger (the verdict caught it: `pub-561` twice on one account). Celery's soft time limit
+  struck while the submit was in flight, after the platform had taken it; the adapter treated
+  every exception except `Unconfirmed` as "not submitted" and cleared its submit mark, so stale
+  recovery's `unconfirmed` row looked never-submitted to the reconcile ("absent") and was sent
+  again. Now only a channel's definite answer clears the mark. The figures above are from runs
+  after the fix.
+
 - `tests/chaos/test_operator_retry.py` — `publisher retry --not-posted` on an unconfirmed WeChat
   row used to end `unconfirmed` again forever (the lost submit's mark stayed); the editor's check
   is now recorded (`verified_absent` phase) and the adapter submits again. `publisher unfreeze
