@@ -44,7 +44,8 @@ def fix_command(pub: Publication) -> str:
             return f"publisher run（重新同步）后 publisher retry {target}"
         return f"处理原因后运行 publisher retry {target}（或 publisher republish {target}）"
     if pub.state is State.UNCONFIRMED:
-        return f"先到平台核实：未发出则 publisher retry {target} --not-posted"
+        return (f"先到平台核实：未发出则 publisher retry {target} --not-posted；"
+                f"已发出则 publisher confirm {target} --url 文章链接")
     return ""
 
 

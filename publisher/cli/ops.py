@@ -249,6 +249,26 @@ def register(app: typer.Typer) -> None:
         console.print(f"已重新排期 {len(rows)} 条，将在下一次派发时发布（或运行 publisher run --once）")
 
     @app.command()
+    def confirm(
+        item: str = typer.Argument(..., help="条目标识"),
+        account: str = typer.Option(..., "--account", help="账号（必填：一次只确认一个账号的稿件）"),
+        url: str = typer.Option(None, "--url", help="在平台上核实到的文章或微博链接"),
+        content: Path = CONTENT,
+    ) -> None:
+        """结果未确认的稿件：已到平台核实确实发出后，记为已发布（不会再次发送）。"""
+        from publisher.ledger import State
+        from publisher.manual import select_rows
+
+        ws = open_workspace(content)
+        runtime = _runtime(ws, "memory")
+        rows = select_rows(runtime, item, account=account, states=[State.UNCONFIRMED])
+        if not rows:
+            raise fail(f"条目 {item} 在账号 {account} 上没有结果未确认的稿件（publisher status {item} 查看）")
+        for row in rows:
+            runtime.ledger.resolve_unconfirmed(row.id, published=True, url=url)
+            console.print(f"已记为已发布：{row.item_id} → {row.account_id}（编号 {row.id}）")
+
+    @app.command()
     def status(
         item: str = typer.Argument(None, help="条目标识（省略则列出全部）"),
         state: str = typer.Option(None, "--state", help="只看某一状态，如 failed / unconfirmed / blocked"),
