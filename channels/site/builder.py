@@ -10,10 +10,7 @@ skipped with a Chinese message naming its file; the build goes on.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +37,7 @@ from publisher.images import ImageCache
 from publisher.loader import ITEM_FILE, ITEMS_DIR, load_item
 from publisher.matrix import Matrix
 from publisher.model import ContentItem
+from publisher.process_pool import worker_pool
 
 PARALLEL_MIN = 48  # below this many items to render, a pool costs more than it saves
 
@@ -176,11 +174,6 @@ def _render_chunk(job: RenderJob, chunk: list[tuple[str, Path | ContentItem, str
     return [(iid, _render_one(job, iid, source, key)) for iid, source, key in chunk]
 
 
-def _pool_context():
-    # fork is fast and safe from a single-threaded CLI; with other threads alive, forkserver.
-    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-
-
 def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, dict]:
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
@@ -188,7 +181,7 @@ def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, di
     size = max(8, len(todo) // (workers * 6))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     results: dict[str, dict] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with worker_pool(workers) as pool:
         for done in pool.map(_render_chunk, [job] * len(chunks), chunks):
             results.update(done)
     return results

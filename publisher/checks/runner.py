@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from publisher.findings import Finding, Severity
 from publisher.loader import discover, load_item
 from publisher.matrix import Matrix
 from publisher.model import ContentItem
+from publisher.process_pool import worker_pool
 from publisher.settings import Settings
 
 ItemCheck = Callable[[ContentItem, CheckContext], list[Finding]]
@@ -152,8 +152,8 @@ def check_items(
     count = workers or _workers()
     if count > 1 and len(files) > POOL_THRESHOLD:
         chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
-        with ProcessPoolExecutor(count, initializer=_init_worker,
-                                 initargs=(matrix, ctx.allow_remote_images, strict_review)) as pool:
+        with worker_pool(count, initializer=_init_worker,
+                         initargs=(matrix, ctx.allow_remote_images, strict_review)) as pool:
             for findings, items in pool.map(_check_chunk, chunks, [root] * len(chunks), [keep_items] * len(chunks)):
                 report.findings.extend(findings)
                 report.items.extend(items)

@@ -180,12 +180,13 @@ column: {"news" if n % 2 else "notice"}
     matrix = load_matrix(root)
     pools: list[int] = []
 
-    class CountingPool(builder.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(kwargs["max_workers"])
-            super().__init__(*args, **kwargs)
+    real_pool = builder.worker_pool
 
-    monkeypatch.setattr(builder, "ProcessPoolExecutor", CountingPool)
+    def counting_pool(workers, **options):
+        pools.append(workers)
+        return real_pool(workers, **options)
+
+    monkeypatch.setattr(builder, "worker_pool", counting_pool)
     report = build_site(root, matrix, tmp_path / "site", now=NOW, workers=2, state_dir=tmp_path / "state")
     assert pools == [2]
     assert report.rendered == count and report.problems == []
