@@ -107,6 +107,7 @@ def bench_env() -> Iterator[Bench]:
     url_file = tmp / "sandbox.url"
     sandbox = subprocess.Popen([sys.executable, "-m", "bench.arrivals", str(url_file)], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bench: Bench | None = None
     try:
         deadline = time.monotonic() + 30
         while not url_file.exists() or not url_file.read_text():
@@ -115,8 +116,9 @@ def bench_env() -> Iterator[Bench]:
             time.sleep(0.05)
         bench = Bench(tmp, redis, url_file.read_text(), sandbox)
         yield bench
-        bench.stop_workers()
     finally:
+        if bench is not None:  # also when a measurement failed: no worker may outlive the bench
+            bench.stop_workers()
         sandbox.terminate()
         sandbox.wait(timeout=10)
         redis.stop()
