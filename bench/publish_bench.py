@@ -131,7 +131,7 @@ def _apply(env: dict[str, str]) -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("PUBLISHER_")})
 
 
-def _wait_workers(app, count: int = 2, timeout: float = 60) -> None:
+def _wait_workers(app, count: int = 2, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1.0) or []
@@ -255,6 +255,18 @@ def run(quick: bool = False, sizes: tuple[int, int, int, int] | None = None, lea
     info = machine()
     n_raw, n_weibo, n_wechat, n_late = sizes or ((200, 50, 20, 100) if quick else (2000, 600, 200, 1000))
     out: dict = {"info": info, "quick": quick}
+    saved_env = dict(os.environ)  # _apply rewrites PUBLISHER_*; the caller's process gets it back
+    try:
+        _measure(out, n_raw, n_weibo, n_wechat, n_late, quick, lead)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+    out["n_raw"] = n_raw
+    out["load_after"] = load()
+    return out
+
+
+def _measure(out: dict, n_raw: int, n_weibo: int, n_wechat: int, n_late: int, quick: bool, lead: float | None) -> None:
     with bench_env() as bench:
         _apply(bench.env(bench.tmp / "content"))  # before the Celery app reads its settings
         from bench.celery_app import app
@@ -286,9 +298,6 @@ def run(quick: bool = False, sizes: tuple[int, int, int, int] | None = None, lea
         _wait_workers(app)
         out["late"] = lateness(bench, content, n_late, lead=lead or (10 if quick else 20))
         print(f"  lateness: {out['late']}", flush=True)
-    out["n_raw"] = n_raw
-    out["load_after"] = load()
-    return out
 
 
 def report(result: dict) -> str:

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ledger_helpers import empty_ledger
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from publisher.ledger import Ledger, open_ledger
-from publisher.ledger.schema import metadata
 
 ADMIN_URL = os.environ.get(
     "PUBLISHER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -97,13 +97,6 @@ def db_dir(tmp_path) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def empty_ledger(ledger: Ledger) -> None:
-    """Delete every row (children first); cheaper than a new database per test."""
-    with ledger.engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ class Execution:
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self, ledger: Ledger):
         super().__init__()
-        from conftest import empty_ledger
+        from ledger_helpers import empty_ledger
 
         empty_ledger(ledger)
         self.ledger = ledger
