@@ -4,6 +4,8 @@ code, retract, counts, the hourly budget and lost answers."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -169,6 +171,12 @@ def test_missing_token_names_the_environment_variable(sandbox, monkeypatch):
 def test_rate_limits_are_transient_with_a_delay():
     handle = start_sandbox(weibo_config=WeiboSandboxConfig(hourly_limit=2, min_interval_seconds=0, daily_post_limit=3))
     try:
+        # Start the sandbox day at 10:00 Beijing time, so the hour shift below never crosses
+        # midnight (which would reset the daily budget and make the test depend on the clock).
+        now = datetime.now(ZoneInfo("Asia/Shanghai"))
+        ten = now.replace(hour=10, minute=0, second=0, microsecond=0)
+        start_shift = ((ten - now).total_seconds()) % 86400
+        requests.post(handle.weibo_base_url + "/_admin/clock", json={"shift_seconds": start_shift}, timeout=5)
         token = new_weibo_token()
         publisher = make_publisher(handle.weibo_base_url, token=token, hourly_limit=100)
         publisher.publish(post(f"第一条 {SITE}"), LedgerLikeContext())
@@ -176,7 +184,7 @@ def test_rate_limits_are_transient_with_a_delay():
         with pytest.raises(Transient) as caught:
             publisher.publish(post(f"第三条 {SITE}"), LedgerLikeContext())
         assert caught.value.code == 10024 and caught.value.retry_after >= 600
-        requests.post(handle.weibo_base_url + "/_admin/clock", json={"shift_seconds": 3700}, timeout=5)
+        requests.post(handle.weibo_base_url + "/_admin/clock", json={"shift_seconds": start_shift + 3700}, timeout=5)
         publisher.publish(post(f"第三条 {SITE}"), LedgerLikeContext())
         with pytest.raises(Transient) as caught:  # the fourth post of the day
             publisher.publish(post(f"第四条 {SITE}"), LedgerLikeContext())
