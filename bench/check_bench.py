@@ -18,122 +18,18 @@ import argparse
 import cProfile
 import io
 import os
-import platform
 import pstats
-import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bench.corpus import generate
+from bench.measure import Run, machine, now_text, run_measured
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 SECTION = "## Check (issue 1/7)"
 TARGET_SECONDS, TARGET_MB = 15.0, 300.0
-
-
-@dataclass
-class Run:
-    label: str
-    seconds: float
-    peak_mb: float  # largest single process
-    tree_mb: float | None = None  # all processes of the run together
-    cpu_seconds: float = 0.0  # user + system, the run's processes together (robust under load)
-    note: str = ""
-
-
-def machine() -> dict[str, str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    return {
-        "nproc": str(os.cpu_count()),
-        "cpu": model,
-        "python": platform.python_version(),
-        "load": load,
-    }
-
-
-def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
-    """(current RSS summed over `root_pid` and its descendants, largest VmHWM among them).
-
-    Read from /proc because `ru_maxrss` from wait4/getrusage is inherited across fork: a child
-    of this (large) benchmark process would report our RSS, not its own. VmHWM belongs to the
-    address space created by exec, so it is the child's own peak.
-    """
-    parents: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    tree, frontier = {root_pid}, [root_pid]
-    while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in tree:
-                tree.add(pid)
-                frontier.append(pid)
-    total = largest = 0
-    for pid in tree:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        total += int(fields.get("VmRSS", "0 kB").split()[0])
-        largest = max(largest, int(fields.get("VmHWM", "0 kB").split()[0]))
-    return total, largest
-
-
-def run_measured(label: str, command: list[str]) -> tuple[Run, int, str]:
-    """Run a command; return its timing, memory, exit status and the tail of its output."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak_tree = peak_single = 0
-    done = threading.Event()
-    output: list[bytes] = []
-
-    def sample() -> None:
-        nonlocal peak_tree, peak_single
-        while not done.is_set():
-            total, largest = _tree_memory_kb(process.pid)
-            peak_tree, peak_single = max(peak_tree, total), max(peak_single, largest)
-            done.wait(0.05)
-
-    def drain() -> None:
-        assert process.stdout is not None
-        output.append(process.stdout.read())
-
-    threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=drain, daemon=True)]
-    for thread in threads:
-        thread.start()
-    # Wait without reaping, so the sampler can still read the process's peak at its very end.
-    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-    seconds = time.perf_counter() - started
-    done.set()
-    threads[0].join()
-    total, largest = _tree_memory_kb(process.pid)
-    peak_tree, peak_single = max(peak_tree, total), max(peak_single, largest)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    threads[1].join()
-    tail = b"".join(output).decode("utf-8", "replace").strip().splitlines()[-3:]
-    run = Run(label, seconds, peak_single / 1024, peak_tree / 1024, usage.ru_utime + usage.ru_stime)
-    return run, process.returncode, "\n".join(tail)
 
 
 def floor(corpus: Path) -> None:
@@ -180,7 +76,7 @@ def profile(corpus: Path, limit: int) -> str:
 
 
 def section(info: dict[str, str], n: int, command: str, runs: list[Run], extra: str) -> str:
-    now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
+    now = now_text()
     check = runs[0]
     met = check.seconds <= TARGET_SECONDS and (check.tree_mb or check.peak_mb) <= TARGET_MB
     rows = "\n".join(
@@ -236,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {stats.items} items in {args.corpus} ({stats.seconds:.1f} s to generate)")
     publisher = Path(sys.executable).with_name("publisher")
     command = [str(publisher), "check", str(args.corpus)]
-    check, code, tail = run_measured("publisher check", command)
-    check.note = f"exit {code}; " + tail.splitlines()[-1] if tail else f"exit {code}"
-    base, _, _ = run_measured("floor: markdown-it-py parse only", [sys.executable, "-m", "bench.check_bench", "--floor", str(args.corpus)])
+    check = run_measured("publisher check", command)
+    check.note = f"exit {check.code}; " + check.tail.splitlines()[-1] if check.tail else f"exit {check.code}"
+    base = run_measured("floor: markdown-it-py parse only", [sys.executable, "-m", "bench.check_bench", "--floor", str(args.corpus)])
     base.note = "1 process, same bodies"
     runs = [check, base]
     for run in runs:
@@ -253,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"publisher check bench/_corpus/check  ({os.cpu_count()} worker processes when ≥ 500 items)"
         write_section(section(info, stats.items, shown, runs, extra))
         print(f"updated {RESULTS}")
-    return 0 if code in (0, 1) else code
+    return 0 if check.code in (0, 1) else check.code
 
 
 if __name__ == "__main__":

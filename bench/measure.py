@@ -35,6 +35,7 @@ class Run:
     cpu_seconds: float = 0.0
     code: int = 0
     tail: str = ""
+    note: str = ""
 
 
 @dataclass
