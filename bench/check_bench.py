@@ -50,8 +50,8 @@ def floor(corpus: Path) -> None:
 def profile(corpus: Path, limit: int) -> str:
     """Where `check_items` spends its time, in one process over the first `limit` items."""
     from publisher.checks import check_items, runner
-    from publisher.loader import discover
-    from publisher.matrix import load_matrix
+    from publisher.content.loader import discover
+    from publisher.content.matrix import load_matrix
 
     matrix = load_matrix(corpus)
     paths = discover(corpus)[:limit]

@@ -4,7 +4,7 @@
 
 Per source photo (6000×4000, generated here, quality 90, with an EXIF orientation tag), the work is
 three outputs: a cover (max side 1600), a thumb (max side 480) and a body picture (max side 960).
-- ours: `publisher.images.prepare` for each (draft decode, EXIF transpose, Lanczos fit, JPEG
+- ours: `publisher.render.images.prepare` for each (draft decode, EXIF transpose, Lanczos fit, JPEG
   encode without metadata), the way the channels call it;
 - ours, bicubic: the same with a bicubic fit — measured, not adopted: it changes every prepared
   picture's bytes (golden renditions of WeChat and Weibo), which is the channel owners' call;
@@ -25,8 +25,8 @@ import time
 from PIL import Image
 
 from bench.measure import header, load, machine, write_section
-from publisher import images
-from publisher.images import prepare
+from publisher.render import images
+from publisher.render.images import prepare
 
 SECTION = "## Images: 24 MP JPEG variants (issue 6/7)"
 SIZE = (6000, 4000)
@@ -53,7 +53,7 @@ def photos(count: int) -> list[bytes]:
 
 
 def _encode(im: Image.Image) -> bytes:
-    # The same encoder settings as ours (publisher.images._encode): only decoding and resampling differ.
+    # The same encoder settings as ours (publisher.render.images._encode): only decoding and resampling differ.
     buffer = io.BytesIO()
     im.save(buffer, "JPEG", quality=82, optimize=True, progressive=False, subsampling="4:2:0")
     return buffer.getvalue()
@@ -141,7 +141,7 @@ def report(result: dict) -> str:
         "| --- | ---: | ---: | ---: |",
         rows, "",
         "floor = JPEG decode with `draft()` at each target's scale + the same JPEG encode as ours (no resampling); ours = "
-        "`publisher.images.prepare` (draft decode, EXIF transpose, Lanczos with reducing_gap, "
+        "`publisher.render.images.prepare` (draft decode, EXIF transpose, Lanczos with reducing_gap, "
         "encode without metadata); ours, bicubic = the same with bicubic resampling (measured, not "
         "adopted: it changes the bytes of every prepared picture, golden renditions included); naive = full-size decode + `resize()` + encode.",
     ])

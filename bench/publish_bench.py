@@ -157,8 +157,8 @@ def raw_celery(bench: Bench, n: int) -> float:
 
 
 def _runtime():
-    from publisher.executors import CeleryExecutor
-    from publisher.runtime import SchedulingSettings, open_runtime
+    from publisher.runtime.context import SchedulingSettings, open_runtime
+    from publisher.runtime.executors import CeleryExecutor
     from publisher.settings import Settings
     from workers.app import create_app
 
@@ -182,8 +182,8 @@ def _published(runtime) -> int:
 
 def publications(bench: Bench, content: Path, channel: str, n: int, timeout: float) -> float:
     """Publications per second for `n` items due now on one channel (dispatcher in this process)."""
-    from publisher.dispatcher import poll, tick
-    from publisher.sync import sync
+    from publisher.schedule.dispatcher import poll, tick
+    from publisher.schedule.sync import sync
 
     write_content(content, n, bench.sandbox_url, channels=(channel,),
                   publish_at=datetime.now(UTC) - timedelta(minutes=5))
@@ -211,8 +211,8 @@ def _aware(moment: datetime) -> datetime:
 
 def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
     """Seconds from the common due time to each share request's arrival at the sandbox."""
-    from publisher.dispatcher import tick
-    from publisher.sync import sync
+    from publisher.schedule.dispatcher import tick
+    from publisher.schedule.sync import sync
 
     due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     ids = write_content(content, n + WARM_UP, bench.sandbox_url, channels=("weibo",), publish_at=due)

@@ -24,9 +24,9 @@ WORK = HERE / "_out" / "render"
 
 
 def _render_chunk(args: tuple[str, list[str], str]) -> int:
-    from publisher.loader import load_item
-    from publisher.matrix import load_matrix
-    from publisher.rendering import channel_for, image_cache_in, targets_for
+    from publisher.content.loader import load_item
+    from publisher.content.matrix import load_matrix
+    from publisher.render.renditions import channel_for, image_cache_in, targets_for
 
     root, paths, state = Path(args[0]), args[1], args[2]
     matrix = load_matrix(root)
@@ -45,7 +45,7 @@ def _render_chunk(args: tuple[str, list[str], str]) -> int:
 
 
 def render_all(root: Path, state: Path, workers: int = 2) -> int:
-    from publisher.loader import discover
+    from publisher.content.loader import discover
 
     paths = [str(p) for p in discover(root)]
     size = max(1, len(paths) // (workers * 8))

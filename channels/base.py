@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from publisher.findings import Finding
-    from publisher.images import ImageCache
-    from publisher.matrix import Account, Matrix
-    from publisher.model import ContentItem
+    from publisher.content.findings import Finding
+    from publisher.content.matrix import Account, Matrix
+    from publisher.content.model import ContentItem
+    from publisher.render.images import ImageCache
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 - `write_content(root, n, ...)`: a small generated content repo whose WeChat/Weibo accounts point
   at a sandbox URL; every item passes the checks (three distinct sign-offs, a cover image).
-- `plan(...)`: what `publisher.sync` does for the tests that want rows without the planner: store
+- `plan(...)`: what `publisher.schedule.sync` does for the tests that want rows without the planner: store
   each item version, render from the stored copy, upsert the publication.
 - `serve(app)`: a WSGI app on a free loopback port in a thread (sandboxes).
 - `RedisServer`: a real redis-server on a free port (fails loudly under CI=true if missing).
@@ -151,9 +151,9 @@ def write_content(
 
 def plan(root: Path, runtime, *, only: list[str] | None = None) -> list:
     """Store versions and schedule every item's targets (the planner's job, minus the checks)."""
-    from publisher.content_store import load_version, store_version
-    from publisher.loader import load_items
-    from publisher.matrix import load_matrix
+    from publisher.content.loader import load_items
+    from publisher.content.matrix import load_matrix
+    from publisher.content.versions import load_version, store_version
 
     matrix = load_matrix(root)
     loaded = load_items(root, matrix)

@@ -64,7 +64,7 @@ def test_publisher_commands_exist(compose):
 
 def test_app_environment_names_real_settings(compose):
     """Every PUBLISHER_* variable given to the app is a setting something reads."""
-    from publisher.runtime import SchedulingSettings
+    from publisher.runtime.context import SchedulingSettings
     from publisher.settings import Settings
 
     known = {f"PUBLISHER_{k.upper()}" for k in (*Settings.model_fields, *SchedulingSettings.model_fields)}

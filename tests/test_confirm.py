@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from publisher.cli import app
 from publisher.ledger import State, open_ledger
+from publisher.schedule.sync import sync
 from publisher.settings import Settings
-from publisher.sync import sync
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 

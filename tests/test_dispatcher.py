@@ -13,11 +13,11 @@ from publish_fixtures import SECRET_ENV, RedisServer, plan, serve, write_content
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
-from publisher.dispatcher import poll, tick
-from publisher.executors import CeleryExecutor, LocalExecutor
 from publisher.ledger import State
-from publisher.publish import publish_publication
-from publisher.runtime import SchedulingSettings, open_runtime
+from publisher.publish.execute import publish_publication
+from publisher.runtime.context import SchedulingSettings, open_runtime
+from publisher.runtime.executors import CeleryExecutor, LocalExecutor
+from publisher.schedule.dispatcher import poll, tick
 from publisher.settings import Settings
 
 

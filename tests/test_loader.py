@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from publisher.frontmatter import FrontMatterError, split_front_matter
-from publisher.loader import discover, item_id, load_item, load_items
-from publisher.matrix import Matrix
+from publisher.content.frontmatter import FrontMatterError, split_front_matter
+from publisher.content.loader import discover, item_id, load_item, load_items
+from publisher.content.matrix import Matrix
 
 HEAD = "---\ntitle: 标题\nauthor: 张三\ndepartment: 办公室\npublish_at: 2026-11-20 09:00\n"
 

@@ -11,8 +11,8 @@ import pytest
 from publish_fixtures import write_content
 
 from publisher.ledger import State, open_ledger
+from publisher.schedule.sync import sync
 from publisher.settings import Settings
-from publisher.sync import sync
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 SITE_ACCOUNT = '\n[[accounts]]\nid = "portal"\nname = "门户网站"\nchannel = "site"\n'

@@ -13,9 +13,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.loader import load_item
-from publisher.matrix import load_matrix
-from publisher.preview import build_preview
+from publisher.content.loader import load_item
+from publisher.content.matrix import load_matrix
+from publisher.render.preview import build_preview
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "render_content"
 ACTIVE_TAGS = ("script", "object", "embed", "svg", "math", "form", "input", "base", "link", "frame")

@@ -10,11 +10,11 @@ from publish_fixtures import SECRET_ENV, plan, serve, write_content
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
-from publisher.dispatcher import drain, tick
-from publisher.executors import LocalExecutor
 from publisher.ledger import State
-from publisher.publish import backoff_seconds, publish_publication
-from publisher.runtime import SchedulingSettings, open_runtime
+from publisher.publish.execute import backoff_seconds, publish_publication
+from publisher.runtime.context import SchedulingSettings, open_runtime
+from publisher.runtime.executors import LocalExecutor
+from publisher.schedule.dispatcher import drain, tick
 from publisher.settings import Settings
 
 

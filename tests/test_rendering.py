@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.loader import load_item
-from publisher.matrix import Account, load_matrix
-from publisher.rendering import RenderingError, channel_for, render_item, targets_for
+from publisher.content.loader import load_item
+from publisher.content.matrix import Account, load_matrix
+from publisher.render.renditions import RenderingError, channel_for, render_item, targets_for
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "render_content"
 

@@ -11,8 +11,8 @@ import autocorrect_py
 import pytest
 from PIL import Image
 
-from publisher.loader import load_items
-from publisher.matrix import load_matrix
+from publisher.content.loader import load_items
+from publisher.content.matrix import load_matrix
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 REFERENCE_NOW = datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -1,4 +1,4 @@
-"""Celery workers: a thin shell around `publisher.publish` and `publisher.dispatcher`.
+"""Celery workers: a thin shell around `publisher.publish.execute` and `publisher.schedule.dispatcher`.
 
     celery -A workers worker --beat --loglevel INFO
 

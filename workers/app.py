@@ -8,7 +8,7 @@ Reliability (DESIGN.md, decisions 1–2, and "Pitfalls already known"):
 - `visibility_timeout` above the longest task time limit plus the longest countdown: Redis
   redelivers any unacked message older than it, and a task still running must not run twice.
 - JSON only: tasks carry publication ids, never pickled objects.
-- No `rate_limit`: it counts per process; shared budgets live in Redis (`publisher.quotas`).
+- No `rate_limit`: it counts per process; shared budgets live in Redis (`publisher.runtime.quotas`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import logging
 from celery import Celery
 from celery.signals import worker_ready
 
-from publisher.inspection.periodic import monitoring_schedule
-from publisher.runtime import SchedulingSettings
+from publisher.office.inspection.periodic import monitoring_schedule
+from publisher.runtime.context import SchedulingSettings
 from publisher.settings import Settings
 
 PUBLISH_TASK = "workers.tasks.publish"
@@ -81,7 +81,7 @@ app = create_app()
 @worker_ready.connect
 def _warn_if_redis_evicts(sender=None, **_kwargs) -> None:
     # Broker messages, claim locks and token caches must never be evicted (DESIGN.md pitfalls).
-    from publisher.redis_health import warn_if_evicting
+    from publisher.runtime.redis_health import warn_if_evicting
 
     worker_app = getattr(sender, "app", None) or app
     warn_if_evicting(str(worker_app.conf.broker_url), logging.getLogger("workers"))

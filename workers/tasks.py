@@ -12,10 +12,10 @@ import threading
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from publisher.dispatcher import poll, tick
-from publisher.executors import CeleryExecutor
-from publisher.publish import publish_publication
-from publisher.runtime import Runtime, open_runtime
+from publisher.publish.execute import publish_publication
+from publisher.runtime.context import Runtime, open_runtime
+from publisher.runtime.executors import CeleryExecutor
+from publisher.schedule.dispatcher import poll, tick
 from workers.app import INSPECT_TASK, POLL_TASK, PUBLISH_TASK, REACH_TASK, SYNC_TASK, TICK_TASK, app
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def dispatch_tick() -> int:
 
 @app.task(name=POLL_TASK)
 def poll_status() -> int:
-    from publisher.manual import finish_pending_retracts
+    from publisher.publish.manual import finish_pending_retracts
 
     rt = runtime()
     finish_pending_retracts(rt)
@@ -61,7 +61,7 @@ def poll_status() -> int:
 @app.task(name=SYNC_TASK)
 def sync_content() -> int:
     """Plan what the content repo asks for (the same sync as `publisher run`)."""
-    from publisher.sync import sync
+    from publisher.schedule.sync import sync
 
     rt = runtime()
     report = sync(rt.settings.content_dir, rt.ledger, rt.settings)
@@ -71,7 +71,7 @@ def sync_content() -> int:
 @app.task(name=REACH_TASK)
 def pull_reach() -> int:
     """Reads, shares, likes and comments of recent WeChat/Weibo posts, into the ledger."""
-    from publisher.reach import pull_reach as pull
+    from publisher.publish.reach import pull_reach as pull
 
     return pull(runtime()).stored
 
@@ -79,6 +79,6 @@ def pull_reach() -> int:
 @app.task(name=INSPECT_TASK)
 def inspect() -> int:
     """僵尸号, stale and empty columns, broken links; the result is saved for the dashboard."""
-    from publisher.inspection.periodic import periodic_inspection
+    from publisher.office.inspection.periodic import periodic_inspection
 
     return periodic_inspection(runtime()).exit_code()

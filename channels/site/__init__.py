@@ -17,10 +17,10 @@ from channels.site.config import SiteConfig
 from channels.site.deploy import DeployError, deploy
 from channels.site.publishing import page_from_rendition, publish_item, retract_item
 from channels.site.render import SiteRenderError, render_article
-from publisher.findings import Finding
+from publisher.content.findings import Finding
 
 if TYPE_CHECKING:
-    from publisher.model import ContentItem
+    from publisher.content.model import ContentItem
 
 
 class SiteChannel(Channel):

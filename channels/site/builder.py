@@ -32,12 +32,12 @@ from channels.site.output import (
 from channels.site.render import Entry, SiteRenderError, render_article
 from channels.site.sitemap import MAX_URLS
 from channels.site.visibility import is_live, visibility
-from publisher.findings import display_path
-from publisher.images import ImageCache
-from publisher.loader import ITEM_FILE, ITEMS_DIR, load_item
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.findings import display_path
+from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 from publisher.process_pool import worker_pool
+from publisher.render.images import ImageCache
 
 PARALLEL_MIN = 48  # below this many items to render, a pool costs more than it saves
 

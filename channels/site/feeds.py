@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from channels.site.render import Entry
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a fixed date for a feed with no entries
 

@@ -16,7 +16,7 @@ from channels.site.feeds import FeedSpec, feed_inputs, render_feeds
 from channels.site.output import SiteWriter, input_hash
 from channels.site.render import Entry
 from channels.site.sitemap import MAX_URLS, SitemapUrl, render_sitemaps
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 
 HOME_PER_COLUMN = 6
 FEED_SIZE = 20  # entries per feed, whatever the page size

@@ -19,7 +19,7 @@ from channels.site.output import (
 )
 from channels.site.render import ArticlePage, Entry, SiteRenderError
 from channels.site.sitemap import MAX_URLS
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 
 
 def page_from_rendition(rendition: Rendition) -> ArticlePage:

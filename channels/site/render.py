@@ -2,7 +2,7 @@
 list entry (what indexes, feeds and the sitemap show) and its image files out.
 
 Images: every picture becomes a few JPEG/PNG variants (`srcset` widths, e.g. 480/960/1600)
-through `publisher.images`, so orientation is applied and EXIF/GPS dropped. Variants are named by
+through `publisher.render.images`, so orientation is applied and EXIF/GPS dropped. Variants are named by
 their own content hash under `/media/` (`/media/3f/a2b4c6d8e0f1-960.jpg`): a picture used by many
 articles is stored once, a file that exists never needs rewriting, and browsers may cache forever.
 """
@@ -24,7 +24,10 @@ from PIL import Image
 from channels.base import Asset
 from channels.site import theme
 from channels.site.config import DEFAULT_WIDTHS
-from publisher.images import (
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
+from publisher.content.urls import article_path, item_column
+from publisher.render.images import (
     ImageCache,
     ImageProblem,
     PreparedImage,
@@ -33,10 +36,7 @@ from publisher.images import (
     locate_local,
     read_checked,
 )
-from publisher.markdown import plain_text, render_body
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
-from publisher.urls import article_path, item_column
+from publisher.render.markdown import plain_text, render_body
 
 MEDIA = "media"
 PLACEHOLDER = "asset:site-image/"

@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

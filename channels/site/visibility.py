@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 
 CHANNEL = "site"
 

@@ -11,8 +11,8 @@ from channels.wechat.config import WeChatConfig
 from channels.wechat.render import Note, render_article
 
 if TYPE_CHECKING:
-    from publisher.findings import Finding
-    from publisher.model import ContentItem
+    from publisher.content.findings import Finding
+    from publisher.content.model import ContentItem
 
 
 class WeChatChannel(RemoteChannel):

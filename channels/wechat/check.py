@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from channels.base import Limits, Rendition
 from channels.wechat.render import Note, wechat_spec
-from publisher.findings import Finding, Severity
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.model import ContentItem
 
 MAX_CONTENT_BYTES = 1024 * 1024
 ASSET_LIMITS = {  # role: (max bytes, allowed media types, label)

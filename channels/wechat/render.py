@@ -27,7 +27,9 @@ from channels.wechat.theme import (
     nesting_depth,
     style_for_wechat,
 )
-from publisher.images import (
+from publisher.content.model import ContentItem, TargetSpec
+from publisher.content.urls import article_url
+from publisher.render.images import (
     ImageCache,
     ImageProblem,
     PreparedImage,
@@ -36,9 +38,7 @@ from publisher.images import (
     is_remote,
     read_local,
 )
-from publisher.markdown import plain_text, render_body
-from publisher.model import ContentItem, TargetSpec
-from publisher.urls import article_url
+from publisher.render.markdown import plain_text, render_body
 
 BODY_IMAGE = {"max_side": 1080, "max_bytes": 1024 * 1024 - 1, "quality": 85}
 COVER_IMAGE = {"max_side": 1280, "max_bytes": 10 * 1024 * 1024, "fmt": "JPEG", "quality": 88}

@@ -12,8 +12,8 @@ from channels.weibo.config import WeiboConfig
 from channels.weibo.render import Note, render_post
 
 if TYPE_CHECKING:
-    from publisher.findings import Finding
-    from publisher.model import ContentItem
+    from publisher.content.findings import Finding
+    from publisher.content.model import ContentItem
 
 
 class WeiboChannel(RemoteChannel):

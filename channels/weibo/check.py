@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from channels.base import Rendition
 from channels.weibo.length import URL_PATTERN
 from channels.weibo.render import Note, weibo_spec
-from publisher.findings import Finding, Severity
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.model import ContentItem
 
 PICTURE_MAX_BYTES = 5 * 1024 * 1024 - 1
 PICTURE_TYPES = ("image/jpeg", "image/png", "image/gif")

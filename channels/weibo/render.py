@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from channels.base import Asset, RenderContext
 from channels.weibo.length import fit, weibo_length
-from publisher.images import ImageCache, ImageProblem, inspect, is_remote, read_local
-from publisher.markdown import plain_text, render_body
-from publisher.model import ContentItem, TargetSpec
-from publisher.urls import article_url
+from publisher.content.model import ContentItem, TargetSpec
+from publisher.content.urls import article_url
+from publisher.render.images import ImageCache, ImageProblem, inspect, is_remote, read_local
+from publisher.render.markdown import plain_text, render_body
 
 PICTURE = {"max_side": 2048, "max_bytes": 5 * 1024 * 1024 - 1, "quality": 88}
 

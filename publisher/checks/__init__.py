@@ -15,9 +15,9 @@ from __future__ import annotations
 from publisher.checks.context import CheckContext
 from publisher.checks.review import review_findings
 from publisher.checks.runner import ITEM_CHECKS, CheckReport, check_items, run_item_checks
-from publisher.findings import Finding, Severity
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 from publisher.settings import Settings
 
 __all__ = [

@@ -10,9 +10,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.findings import Finding, Severity
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 from publisher.settings import Settings
 
 

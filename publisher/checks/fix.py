@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.checks.typography import configure, fixed_markdown
-from publisher.frontmatter import FrontMatterError, split_front_matter
-from publisher.loader import MAX_ITEM_BYTES
+from publisher.content.frontmatter import FrontMatterError, split_front_matter
+from publisher.content.loader import MAX_ITEM_BYTES
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 from PIL import Image
 
 from publisher.checks.context import CheckContext, TextMap, finding
-from publisher.findings import Finding, Severity
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.model import ContentItem
 
 Problem = tuple[str, str, Severity]  # code, message, severity
 

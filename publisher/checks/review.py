@@ -8,9 +8,9 @@ the problems as warnings while the item is a draft and as errors otherwise; the 
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext, finding
-from publisher.findings import Finding, Severity
-from publisher.matrix import ReviewPolicy
-from publisher.model import ContentItem, Signoff
+from publisher.content.findings import Finding, Severity
+from publisher.content.matrix import ReviewPolicy
+from publisher.content.model import ContentItem, Signoff
 
 
 def review_findings(item: ContentItem, policy: ReviewPolicy, *, strict: bool = True) -> list[Finding]:

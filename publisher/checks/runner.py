@@ -20,10 +20,10 @@ from publisher.checks.schedule import check_schedule
 from publisher.checks.targets import check_targets
 from publisher.checks.typography import check_typography, configure
 from publisher.checks.words import check_words
-from publisher.findings import Finding, Severity
-from publisher.loader import discover, load_item
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.loader import discover, load_item
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 from publisher.process_pool import worker_pool
 from publisher.settings import Settings
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext, finding
-from publisher.findings import Finding, Severity
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.model import ContentItem
 
 _SHOWN = "%Y-%m-%d %H:%M"
 

@@ -4,8 +4,8 @@ targets key, and the site column in publisher.toml `[[columns]]` (when columns a
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext, finding
-from publisher.findings import Finding
-from publisher.model import ContentItem
+from publisher.content.findings import Finding
+from publisher.content.model import ContentItem
 
 
 def check_targets(item: ContentItem, ctx: CheckContext) -> list[Finding]:

@@ -20,8 +20,8 @@ from difflib import SequenceMatcher
 import autocorrect_py
 
 from publisher.checks.context import CheckContext, TextMap, file_lines, finding, locate_in_field
-from publisher.findings import Finding, Severity
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.model import ContentItem
 
 _CONFIG = json.dumps({
     "rules": {"space-bracket": 0, "space-dash": 0, "space-punctuation": 0, "spellcheck": 0},

@@ -19,9 +19,9 @@ from publisher.checks.context import (
     finding,
     locate_in_field,
 )
-from publisher.findings import Finding, Severity
-from publisher.matrix import WordLists
-from publisher.model import ContentItem
+from publisher.content.findings import Finding, Severity
+from publisher.content.matrix import WordLists
+from publisher.content.model import ContentItem
 
 
 @dataclass(frozen=True, slots=True)

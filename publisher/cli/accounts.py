@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, typer.Option("--content", help="内容库目录")] = None,
     ) -> None:
         """列出矩阵中的账号；加 --check 时逐个核验凭据是否有效（不显示密钥）。"""
-        from publisher.accounts import describe, verify
+        from publisher.publish.accounts import describe, verify
 
         ws = open_workspace(content)
         sandbox = os.environ.get("PUBLISHER_SANDBOX_URL")

@@ -16,8 +16,8 @@ from rich.text import Text
 from publisher.checks import CheckReport, check_items
 from publisher.checks.fix import FixResult, fix_files
 from publisher.cli.common import EXIT_FINDINGS, EXIT_OK, console, fail, open_workspace
-from publisher.findings import Finding, display_path
-from publisher.loader import discover
+from publisher.content.findings import Finding, display_path
+from publisher.content.loader import discover
 
 
 class OutputFormat(StrEnum):

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from publisher.matrix import Matrix, MatrixError, load_matrix
+from publisher.content.matrix import Matrix, MatrixError, load_matrix
 from publisher.settings import Settings
 
 console = Console(highlight=False, soft_wrap=True)

@@ -23,8 +23,8 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
         """发布看板：状态（失败、未确认、受阻优先）、发布日历、监测结果、季度通报图表。"""
-        from publisher.dashboard import build_dashboard
-        from publisher.dashboard.server import make_server
+        from publisher.office.dashboard import build_dashboard
+        from publisher.office.dashboard.server import make_server
 
         ws = open_workspace(content)
         target = out or ws.settings.state_dir / "dashboard"

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
         """导出全部发布记录及其最新传播数据（CSV 或 JSON）。"""
-        from publisher.export import export_csv, export_json
+        from publisher.office.export import export_csv, export_json
 
         if fmt not in ("csv", "json"):
             raise fail(f"不支持的格式“{fmt}”，可选：csv、json")

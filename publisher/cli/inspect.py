@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
         """监测账号与网站：僵尸号、首页和栏目更新、空白栏目、失效链接与缺失图片。"""
-        from publisher.inspection import render_text, run_inspection, save_result
+        from publisher.office.inspection import render_text, run_inspection, save_result
 
         if fmt not in ("text", "json"):
             raise typer.BadParameter("可选 text 或 json", param_hint="--format")

@@ -1,6 +1,6 @@
 """Operating commands: run, publish, republish, retract, retry, status, freeze, unfreeze, log.
 
-Commands parse and call `publisher.dispatcher`, `publisher.manual` and `publisher.status_report`;
+Commands parse and call `publisher.schedule.dispatcher`, `publisher.publish.manual` and `publisher.office.status`;
 every manual action is audited under the OS user.
 """
 
@@ -23,7 +23,7 @@ ACCOUNT = typer.Option(None, "--account", help="只处理这个账号")
 
 
 def _runtime(ws: Workspace, shared: str | None = None):
-    from publisher.runtime import open_runtime
+    from publisher.runtime.context import open_runtime
 
     try:
         return open_runtime(ws.settings, shared=shared or ("ledger" if ws.settings.executor == "local" else "redis"))
@@ -32,16 +32,16 @@ def _runtime(ws: Workspace, shared: str | None = None):
 
 
 def _sync(ws: Workspace, runtime) -> None:
-    from publisher.matrix import MatrixError
-    from publisher.source import SourceError
-    from publisher.sync import sync
+    from publisher.content.matrix import MatrixError
+    from publisher.content.source import SourceError
+    from publisher.schedule.sync import sync
 
     try:
         report = sync(ws.root, runtime.ledger, ws.settings)
     except (MatrixError, SourceError) as exc:
         raise fail(str(exc)) from None
     plan = report.plan
-    from publisher.planner import ACTION_LABELS
+    from publisher.schedule.planner import ACTION_LABELS
 
     counts = {a: plan.count(a) for a in ("create", "update", "blocked", "cancel", "changed", "site-update", "retract")}
     shown = "，".join(f"{ACTION_LABELS[k]} {v}" for k, v in counts.items() if v) or "无变化"
@@ -53,8 +53,8 @@ def _sync(ws: Workspace, runtime) -> None:
 
 def _publish_local(runtime, ids: list[int], timeout: float = 300.0) -> None:
     """Publish these claimed rows now, in this process, and wait (WeChat status included)."""
-    from publisher.dispatcher import poll
-    from publisher.executors import LocalExecutor
+    from publisher.runtime.executors import LocalExecutor
+    from publisher.schedule.dispatcher import poll
 
     executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
     try:
@@ -92,9 +92,9 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(600.0, "--timeout", help="--once 时最长等待时间（秒）"),
     ) -> None:
         """同步内容库并按时发布（内置线程池执行，不需要 Redis）。"""
-        from publisher.dispatcher import drain, pending_now, poll, tick
-        from publisher.executors import LocalExecutor
-        from publisher.manual import finish_pending_retracts
+        from publisher.publish.manual import finish_pending_retracts
+        from publisher.runtime.executors import LocalExecutor
+        from publisher.schedule.dispatcher import drain, pending_now, poll, tick
 
         logging.basicConfig(level=logging.WARNING)
         ws = open_workspace(content)
@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """立即发布一个条目已到期（或加 --now 的）排期稿件。"""
         from publisher.ledger import State, os_user
-        from publisher.manual import bring_forward, claim_ids, select_rows
+        from publisher.publish.manual import bring_forward, claim_ids, select_rows
 
         ws = open_workspace(content)
         runtime = _runtime(ws)
@@ -182,8 +182,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """重新发布一个条目（即使已经发布过），每个渠道账号新增一条发布记录。"""
         from publisher.ledger import os_user
-        from publisher.manual import ManualError, claim_ids, select_rows
-        from publisher.manual import republish as do_republish
+        from publisher.publish.manual import ManualError, claim_ids, select_rows
+        from publisher.publish.manual import republish as do_republish
 
         ws = open_workspace(content)
         runtime = _runtime(ws)
@@ -210,7 +210,7 @@ def register(app: typer.Typer) -> None:
         content: Path = CONTENT,
     ) -> None:
         """撤稿：在所有支持撤稿的渠道上删除该条目已发布的稿件。"""
-        from publisher.manual import retract as do_retract
+        from publisher.publish.manual import retract as do_retract
 
         ws = open_workspace(content)
         runtime = _runtime(ws)
@@ -239,7 +239,7 @@ def register(app: typer.Typer) -> None:
         content: Path = CONTENT,
     ) -> None:
         """重新排期失败的稿件（处理原因之后）；结果未确认的需加 --not-posted。"""
-        from publisher.manual import retry as do_retry
+        from publisher.publish.manual import retry as do_retry
 
         ws = open_workspace(content)
         runtime = _runtime(ws)
@@ -257,7 +257,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """结果未确认的稿件：已到平台核实确实发出后，记为已发布（不会再次发送）。"""
         from publisher.ledger import State
-        from publisher.manual import select_rows
+        from publisher.publish.manual import select_rows
 
         ws = open_workspace(content)
         runtime = _runtime(ws, "memory")
@@ -277,7 +277,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """发布状态：每条稿件在各渠道的状态、原因和处理办法。"""
         from publisher.ledger import State
-        from publisher.status_report import controls, status_rows
+        from publisher.office.status import controls, status_rows
 
         if state is not None and state not in {s.value for s in State}:
             raise fail(f"未知状态 {state}，可选：" + "、".join(s.value for s in State))
@@ -373,7 +373,7 @@ def _dispatch(runtime, ids: list[int], ws: Workspace) -> None:
     if not ids:
         raise fail("稿件未能领取：可能已冻结、账号暂停，或已被其他进程处理（publisher status 查看）")
     if ws.settings.executor == "celery":
-        from publisher.executors import CeleryExecutor
+        from publisher.runtime.executors import CeleryExecutor
 
         executor = CeleryExecutor()
         for pid in ids:

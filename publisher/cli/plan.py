@@ -23,11 +23,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """显示同步将要做什么：按账号列出新建、更新、受阻、取消和发布后改动（不做任何修改）。"""
         # Imported here: the ledger and renderers are heavy, and every command pays for imports.
+        from publisher.content.matrix import MatrixError
+        from publisher.content.source import SourceError
         from publisher.ledger import open_ledger
-        from publisher.matrix import MatrixError
-        from publisher.planner import ACTION_LABELS
-        from publisher.source import SourceError
-        from publisher.sync import sync
+        from publisher.schedule.planner import ACTION_LABELS
+        from publisher.schedule.sync import sync
 
         ws = open_workspace(content)
         try:

@@ -21,10 +21,15 @@ from publisher.cli.common import (
     fail,
     open_workspace,
 )
-from publisher.findings import Finding
-from publisher.loader import ITEM_FILE, ITEMS_DIR, load_item
-from publisher.model import ContentItem
-from publisher.rendering import RenderingError, image_cache_in, render_and_check, targets_for
+from publisher.content.findings import Finding
+from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
+from publisher.content.model import ContentItem
+from publisher.render.renditions import (
+    RenderingError,
+    image_cache_in,
+    render_and_check,
+    targets_for,
+)
 
 
 def locate_item(workspace: Workspace, ref: str) -> Path:

@@ -26,7 +26,7 @@ def _ledger(settings):
 
 
 def _moment(text: str | None, tz) -> datetime:
-    from publisher.timeparse import parse_local_datetime
+    from publisher.content.timeparse import parse_local_datetime
 
     if not text:
         return datetime.now(tz)
@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
         """季度信息报送情况通报：各单位报送、采用、传播数据、积分与档次。"""
-        from publisher.reports import FORMATS, Quarter, build_quarterly_report, render_report
+        from publisher.office.reports import FORMATS, Quarter, build_quarterly_report, render_report
 
         if fmt not in FORMATS:
             raise fail(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
@@ -78,8 +78,8 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
         """从微信公众号、微博读取已发布稿件的阅读、转发、点赞、评论数，记入发布账本。"""
-        from publisher.reach import pull_reach
-        from publisher.runtime import open_runtime
+        from publisher.publish.reach import pull_reach
+        from publisher.runtime.context import open_runtime
 
         ws = open_workspace(content)
         try:

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from publisher.model import FrontMatter
+from publisher.content.model import FrontMatter
 
 
 def front_matter_schema() -> dict:

@@ -10,8 +10,8 @@ import typer
 from pydantic import ValidationError
 
 from publisher.cli.common import EXIT_FINDINGS, console, err_console, fail, open_workspace
-from publisher.matrix import Matrix
-from publisher.timeparse import parse_local_datetime
+from publisher.content.matrix import Matrix
+from publisher.content.timeparse import parse_local_datetime
 
 
 def site_config(matrix: Matrix):
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from channels.site.builder import build_site
         from channels.site.deploy import DeployError, deploy
         from channels.site.output import default_state_dir
-        from publisher.rendering import image_cache_in
+        from publisher.render.renditions import image_cache_in
 
         workspace = open_workspace(content)
         try:

@@ -26,7 +26,7 @@ from publisher.ledger.records import (
     ItemVersion,
     Publication,
 )
-from publisher.ledger.shared_state import LedgerState, LockTimeout
+from publisher.ledger.state_table import LedgerState, LockTimeout
 from publisher.ledger.states import (
     FINAL_STATES,
     TRANSITIONS,

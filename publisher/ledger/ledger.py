@@ -9,7 +9,7 @@ from publisher.ledger.editorial import EditorialMixin
 from publisher.ledger.engine import make_engine, normalise_url
 from publisher.ledger.execution import ExecutionMixin
 from publisher.ledger.planning import PlanningMixin
-from publisher.ledger.reach import ReachMixin
+from publisher.ledger.reach_records import ReachMixin
 
 
 class Ledger(PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin):

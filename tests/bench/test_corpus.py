@@ -12,8 +12,8 @@ import autocorrect_py
 # `pytest` as it is under `python -m pytest` (which puts the working directory on sys.path).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.corpus import generate  # noqa: E402
-from publisher.loader import load_items  # noqa: E402
-from publisher.matrix import load_matrix  # noqa: E402
+from publisher.content.loader import load_items  # noqa: E402
+from publisher.content.matrix import load_matrix  # noqa: E402
 
 
 def _tree(root: Path) -> dict[str, str]:

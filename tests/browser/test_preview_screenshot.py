@@ -10,9 +10,9 @@ import pytest
 from headless_chromium import Chromium, chromium_or_skip
 from PIL import Image, ImageStat
 
-from publisher.loader import load_item
-from publisher.matrix import load_matrix
-from publisher.preview import write_preview
+from publisher.content.loader import load_item
+from publisher.content.matrix import load_matrix
+from publisher.render.preview import write_preview
 
 FIXTURE_ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "render_content"
 ALL_IMAGES_LOADED = "[...document.images].every(i => i.complete && i.naturalWidth > 0)"

@@ -11,7 +11,7 @@ import requests
 from PIL import Image
 
 from channels.base import Asset, Receipt, Rendition
-from publisher.shared_state import MemoryState
+from publisher.runtime.redis_state import MemoryState
 
 
 class Crash(Exception):

@@ -16,9 +16,9 @@ import shutil
 from pathlib import Path
 
 from channels.base import Rendition
-from publisher.loader import load_item, load_items
-from publisher.matrix import Matrix, load_matrix
-from publisher.model import ContentItem
+from publisher.content.loader import load_item, load_items
+from publisher.content.matrix import Matrix, load_matrix
+from publisher.content.model import ContentItem
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent

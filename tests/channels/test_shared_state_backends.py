@@ -1,4 +1,4 @@
-"""The two SharedState backends of publisher/shared_state.py behave alike: values with expiry,
+"""The two SharedState backends of publisher/runtime/redis_state.py behave alike: values with expiry,
 an exclusive lock with a bounded wait, and sliding-window counters."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from publisher.shared_state import LockTimeout, MemoryState, RedisState
+from publisher.runtime.redis_state import LockTimeout, MemoryState, RedisState
 
 
 @pytest.fixture(params=["memory", "redis"])

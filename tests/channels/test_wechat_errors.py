@@ -15,7 +15,7 @@ from channels.wechat.client import WeChatClient, error_for
 from channels.wechat.config import WeChatConfig
 from channels.wechat.publishing import WeChatPublisher
 from channels.wechat.sandbox import WeChatSandboxConfig
-from publisher.shared_state import MemoryState
+from publisher.runtime.redis_state import MemoryState
 
 
 def make_client(base_url: str, appid: str | None = None, secret: str = "sandbox-secret", **options) -> WeChatClient:

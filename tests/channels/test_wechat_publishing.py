@@ -17,7 +17,7 @@ from channels.sandbox_app import content_key
 from channels.wechat.client import SHANGHAI, next_local_midnight
 from channels.wechat.config import WeChatConfig
 from channels.wechat.publishing import WeChatPublisher
-from publisher.shared_state import MemoryState
+from publisher.runtime.redis_state import MemoryState
 
 
 def make_publisher(sandbox, appid: str | None = None, state=None, **options) -> WeChatPublisher:

@@ -27,8 +27,8 @@ from render_fixtures import (
 )
 
 from channels.wechat.render import derive_digest
-from publisher.images import ImageCache
-from publisher.rendering import channel_for, render_and_check, targets_for
+from publisher.render.images import ImageCache
+from publisher.render.renditions import channel_for, render_and_check, targets_for
 
 FULL = "2026/11/full-article"
 XSS = "2026/11/xss-corpus"
@@ -285,9 +285,9 @@ def test_same_item_same_bytes_with_and_without_cache(tmp_path):
 def test_content_hash_is_the_same_in_another_process():
     script = (
         "from pathlib import Path\n"
-        "from publisher.matrix import load_matrix\n"
-        "from publisher.loader import load_item\n"
-        "from publisher.rendering import render_item\n"
+        "from publisher.content.matrix import load_matrix\n"
+        "from publisher.content.loader import load_item\n"
+        "from publisher.render.renditions import render_item\n"
         f"root = Path({str(FIXTURE_ROOT)!r})\n"
         "m = load_matrix(root)\n"
         f"item, _ = load_item(root / 'items' / {FULL!r} / 'index.md', root, m)\n"

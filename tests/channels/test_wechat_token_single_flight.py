@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from channels.wechat.config import WeChatConfig
 from channels.wechat.publishing import WeChatPublisher
-from publisher.shared_state import MemoryState, RedisState
+from publisher.runtime.redis_state import MemoryState, RedisState
 
 PUBLISHERS = 16
 

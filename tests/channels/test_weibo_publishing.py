@@ -27,7 +27,7 @@ from channels.sandbox_server import start_sandbox
 from channels.weibo.config import WeiboConfig
 from channels.weibo.publishing import WeiboPublisher
 from channels.weibo.sandbox import WeiboSandboxConfig, weibo_length
-from publisher.shared_state import MemoryState
+from publisher.runtime.redis_state import MemoryState
 
 SITE = "http://127.0.0.1:8000/news/2024/meeting.html"
 

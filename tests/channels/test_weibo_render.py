@@ -12,8 +12,8 @@ from PIL import Image
 from render_fixtures import FIXTURE_ROOT, REPO, assert_golden, content_items, load, make_root
 
 from channels.weibo.length import fit, weibo_length
-from publisher.rendering import channel_for, render_and_check, targets_for
-from publisher.urls import article_url
+from publisher.content.urls import article_url
+from publisher.render.renditions import channel_for, render_and_check, targets_for
 
 FRONT = "title: 微博测试\nauthor: 测试\ndepartment: 测试处\npublish_at: 2026-11-20 09:00"
 
@@ -180,9 +180,9 @@ def test_golden_sample_content(item_id):
 def test_content_hash_is_the_same_in_another_process():
     script = (
         "from pathlib import Path\n"
-        "from publisher.matrix import load_matrix\n"
-        "from publisher.loader import load_item\n"
-        "from publisher.rendering import render_item\n"
+        "from publisher.content.matrix import load_matrix\n"
+        "from publisher.content.loader import load_item\n"
+        "from publisher.render.renditions import render_item\n"
         f"root = Path({str(FIXTURE_ROOT)!r})\n"
         "m = load_matrix(root)\n"
         "item, _ = load_item(root / 'items/2026/11/full-article/index.md', root, m)\n"

@@ -144,7 +144,7 @@ an `image-decode` finding.
 - **State folder** 0700 and SQLite ledger 0600 after `publisher run --once` on a fresh folder,
   under a 022 umask.
 - **Redis eviction**: workers (on `worker_ready`) and every `RedisState` (commands with the
-  Celery executor) warn when `maxmemory-policy` is not `noeviction` (`publisher/redis_health.py`);
+  Celery executor) warn when `maxmemory-policy` is not `noeviction` (`publisher/runtime/redis_health.py`);
   tested against real redis-servers started with `allkeys-lru` and `noeviction`.
 """
 

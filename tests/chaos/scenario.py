@@ -140,14 +140,14 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
         os.environ.update(cluster.env())
         os.chdir(tmp)
 
-        from publisher.runtime import open_runtime
+        from publisher.runtime.context import open_runtime
 
         runtime = open_runtime(shared="redis")
         ids = write_chaos_content(
             tmp / "content", options.items, accounts, sandbox.url,
             spread_minutes=options.spread_minutes, timeout=1.5,
         )  # fmt: skip
-        from publisher.sync import sync
+        from publisher.schedule.sync import sync
 
         report = sync(runtime.settings.content_dir, runtime.ledger, runtime.settings)
         total = len(runtime.ledger.publications())
@@ -247,7 +247,7 @@ def _status_rows() -> list[dict]:
 
 def _reconcile(runtime, cluster, desk, url, say) -> dict[str, int]:
     """The poll step until it has nothing more to say, then the operator's checks and retries."""
-    from publisher.dispatcher import poll
+    from publisher.schedule.dispatcher import poll
 
     summary: Counter = Counter()
     before = Counter(r.state.value for r in runtime.ledger.publications())

@@ -26,7 +26,7 @@ from channels.sandbox_server import start_sandbox
 from channels.wechat.config import WeChatConfig
 from channels.wechat.publishing import WeChatPublisher
 from channels.wechat.sandbox import WeChatSandboxConfig
-from publisher.shared_state import MemoryState
+from publisher.runtime.redis_state import MemoryState
 
 TITLE = "软超时测试：提交途中被打断"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.loader import load_item
-from publisher.matrix import Matrix
-from publisher.model import ContentItem
+from publisher.content.loader import load_item
+from publisher.content.matrix import Matrix
+from publisher.content.model import ContentItem
 
 REVIEW = """review:
   - stage: 初审

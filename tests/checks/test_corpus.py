@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from publisher.checks import CheckReport, check_items
-from publisher.findings import Severity
-from publisher.matrix import load_matrix
+from publisher.content.findings import Severity
+from publisher.content.matrix import load_matrix
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "bad_items"
 BODY = "市政务服务中心今天推出“一窗通办”服务，群众办理业务只需到一个窗口。\n"

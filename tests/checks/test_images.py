@@ -8,7 +8,7 @@ from PIL import Image
 
 from publisher.checks.context import CheckContext
 from publisher.checks.images import body_images, check_images
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 from publisher.settings import Settings
 
 from .conftest import item_text

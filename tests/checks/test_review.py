@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from publisher.checks import is_publishable, review_findings
-from publisher.findings import Severity
-from publisher.matrix import Matrix, ReviewPolicy
+from publisher.content.findings import Severity
+from publisher.content.matrix import Matrix, ReviewPolicy
 
 from .conftest import REVIEW, item_text
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from publisher.checks.context import CheckContext
 from publisher.checks.typography import check_typography, fixed_markdown, markdown_edits
-from publisher.matrix import Matrix
+from publisher.content.matrix import Matrix
 
 from .conftest import item_text
 

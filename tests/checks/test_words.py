@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from publisher.checks.context import CheckContext
 from publisher.checks.words import WordMatcher, check_words
-from publisher.findings import Severity
-from publisher.matrix import Matrix
+from publisher.content.findings import Severity
+from publisher.content.matrix import Matrix
 
 from .conftest import item_text
 

@@ -15,9 +15,9 @@ from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.dashboard import build_dashboard
-from publisher.dashboard.builder import PAGES
-from publisher.dashboard.server import make_server
+from publisher.office.dashboard import build_dashboard
+from publisher.office.dashboard.builder import PAGES
+from publisher.office.dashboard.server import make_server
 from publisher.settings import Settings
 from tests.reports.history import NOW, at, build_site_folder, history_workspace
 

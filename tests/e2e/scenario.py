@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import requests
 
-from publisher.dispatcher import poll, tick
-from publisher.executors import CeleryExecutor
 from publisher.ledger import State
-from publisher.runtime import Runtime, SchedulingSettings, open_runtime
+from publisher.runtime.context import Runtime, SchedulingSettings, open_runtime
+from publisher.runtime.executors import CeleryExecutor
+from publisher.schedule.dispatcher import poll, tick
+from publisher.schedule.sync import sync
 from publisher.settings import Settings
-from publisher.sync import sync
 from workers.app import create_app
 
 OPEN_STATES = (State.SCHEDULED, State.QUEUED, State.PUBLISHING)

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, settings
 from publish_fixtures import cover_jpeg, write_content
 
 from publisher.checks import CheckContext, run_item_checks
-from publisher.findings import Finding
-from publisher.loader import load_item
-from publisher.matrix import Matrix, load_matrix
-from publisher.rendering import RenderingError, render_and_check, targets_for
+from publisher.content.findings import Finding
+from publisher.content.loader import load_item
+from publisher.content.matrix import Matrix, load_matrix
+from publisher.render.renditions import RenderingError, render_and_check, targets_for
 
 # A per-example deadline (a hang is a failure, not a slow test): generous, the machine is shared.
 DEADLINE = timedelta(seconds=10)

@@ -10,8 +10,8 @@ from fuzz_support import ScratchRoot, findings_only, fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.findings import Finding
-from publisher.matrix import Matrix, MatrixError, load_matrix
+from publisher.content.findings import Finding
+from publisher.content.matrix import Matrix, MatrixError, load_matrix
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -40,8 +40,8 @@ def publishable(root: Path, item_id: str) -> bool:
     """What the checks say of a corpus item under this content root's matrix (some corpus items
     only carry warnings, or errors that depend on the corpus' own word lists)."""
     from publisher.checks import is_publishable
-    from publisher.loader import load_item
-    from publisher.matrix import load_matrix
+    from publisher.content.loader import load_item
+    from publisher.content.matrix import load_matrix
 
     matrix = load_matrix(root)
     item, _ = load_item(root / "items" / item_id / "index.md", root, matrix)

@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.inspection import run_inspection, save_result
-from publisher.inspection.links import check_links
-from publisher.matrix import load_matrix
-from publisher.runtime import open_runtime
+from publisher.content.matrix import load_matrix
+from publisher.office.inspection import run_inspection, save_result
+from publisher.office.inspection.links import check_links
+from publisher.runtime.context import open_runtime
 from publisher.settings import Settings
 from tests.reports.history import (
     NOW,
@@ -155,7 +155,7 @@ def test_the_celery_beat_steps_run_and_save(workspace, tmp_path, monkeypatch):
     """The worker's tasks, called in-process (no broker needed): inspection saves its result
     where the dashboard reads it; reach asks nobody when nothing recent went to WeChat/Weibo."""
     import workers.tasks
-    from publisher.inspection.periodic import MonitoringSettings, monitoring_schedule
+    from publisher.office.inspection.periodic import MonitoringSettings, monitoring_schedule
 
     _, _, root, url, site = workspace
     settings = Settings(database_url=url, content_dir=root, state_dir=tmp_path / "state")

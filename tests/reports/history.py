@@ -263,8 +263,8 @@ def build_site_folder(site: Path) -> Path:
 
 def history_workspace(folder: Path):
     """(ledger, matrix, history, content root, database url) in `folder`: a fresh SQLite ledger."""
+    from publisher.content.matrix import load_matrix
     from publisher.ledger import open_ledger
-    from publisher.matrix import load_matrix
 
     root = write_matrix(folder / "content")
     url = f"sqlite:///{folder / 'ledger.sqlite3'}"

@@ -12,11 +12,11 @@ from channels.sandbox_server import start_sandbox
 from channels.wechat import sandbox_pages as wechat_pages
 from channels.wechat.sandbox import WeChatSandboxConfig
 from channels.weibo import sandbox_pages as weibo_pages
-from publisher.export import export_json
 from publisher.ledger import State, open_ledger
-from publisher.publish import publish_publication
-from publisher.reach import pull_reach
-from publisher.runtime import SchedulingSettings, open_runtime
+from publisher.office.export import export_json
+from publisher.publish.execute import publish_publication
+from publisher.publish.reach import pull_reach
+from publisher.runtime.context import SchedulingSettings, open_runtime
 from publisher.settings import Settings
 from tests.publish_fixtures import SECRET_ENV, plan, write_content
 from tests.reports.history import TZ

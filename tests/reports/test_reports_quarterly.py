@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.matrix import RewardTier
-from publisher.reports import Quarter, build_quarterly_report, render_report
-from publisher.reports.html import render_html
+from publisher.content.matrix import RewardTier
+from publisher.office.reports import Quarter, build_quarterly_report, render_report
+from publisher.office.reports.html import render_html
 from tests.reports.history import NOW, TZ, history_workspace
 
 Q4 = Quarter(2026, 4)
@@ -159,8 +159,8 @@ def test_html_is_self_contained_with_three_inline_charts(report):
 
 
 def test_hostile_department_names_stay_text(tmp_path):
+    from publisher.content.matrix import load_matrix
     from publisher.ledger import open_ledger
-    from publisher.matrix import load_matrix
     from tests.reports.history import History, at, write_matrix
 
     root = write_matrix(tmp_path / "content")

@@ -18,9 +18,9 @@ import pytest
 from hostile_content import ITEM, Canary, hostile_root
 
 from publisher.checks import CheckContext, run_item_checks
-from publisher.loader import load_items
-from publisher.matrix import load_matrix
-from publisher.rendering import channel_for, targets_for
+from publisher.content.loader import load_items
+from publisher.content.matrix import load_matrix
+from publisher.render.renditions import channel_for, targets_for
 from publisher.settings import Settings
 
 SECRET_FILE_TEXT = "TOP-SECRET-OUTSIDE-THE-REPO"
@@ -169,7 +169,7 @@ def test_no_renderer_fetches_a_remote_image(tmp_path):
         for allow in (False, True):
             findings_for(root, remote_settings(allow))
             blobs = rendered_bytes(root)
-            from publisher.preview import build_preview
+            from publisher.render.preview import build_preview
 
             loaded, matrix = load(root)
             html = build_preview(loaded.items[0], matrix, settings=remote_settings(allow))

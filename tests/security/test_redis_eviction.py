@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from publish_fixtures import RedisServer
 
-from publisher import shared_state
-from publisher.redis_health import eviction_warning, warn_if_evicting
-from publisher.shared_state import RedisState
+from publisher.runtime import redis_state as shared_state
+from publisher.runtime.redis_health import eviction_warning, warn_if_evicting
+from publisher.runtime.redis_state import RedisState
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def test_the_check_names_the_policy_and_the_fix(lru_redis, safe_redis):
 
 def test_shared_state_warns_once_per_server(lru_redis, safe_redis, caplog, monkeypatch):
     monkeypatch.setattr(shared_state, "_checked", set())
-    with caplog.at_level(logging.WARNING, logger="publisher.redis_health"):
+    with caplog.at_level(logging.WARNING, logger="publisher.runtime.redis_health"):
         RedisState(lru_redis.url)
         RedisState(lru_redis.url)
         RedisState(safe_redis.url)

@@ -10,7 +10,7 @@ import pytest
 from site_fixtures import SAMPLE_ROOT, BuiltSite, build_copy, write_xss_content
 
 from channels.site.builder import build_site
-from publisher.matrix import load_matrix
+from publisher.content.matrix import load_matrix
 
 SAMPLE_NOW = datetime(2028, 12, 31, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # every sample item due
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from channels.site.builder import BuildReport, build_site
-from publisher.matrix import Matrix, load_matrix
+from publisher.content.matrix import Matrix, load_matrix
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE_ROOT = REPO / "tests" / "fixtures" / "site_content"

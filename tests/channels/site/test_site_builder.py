@@ -175,7 +175,7 @@ department: 办公室
 publish_at: 2026-11-{1 + n % 28:02d} {n % 24:02d}:00
 column: {"news" if n % 2 else "notice"}
 """, f"第 {n} 号稿件正文。\n")
-    from publisher.matrix import load_matrix
+    from publisher.content.matrix import load_matrix
 
     matrix = load_matrix(root)
     pools: list[int] = []

@@ -19,9 +19,9 @@ from channels.site.builder import build_site
 from channels.site.config import SiteConfig
 from channels.site.deploy import DeployError, deploy, mirror
 from channels.site.publishing import retract_item
-from publisher.images import ImageCache
-from publisher.loader import load_item
-from publisher.matrix import Account, load_matrix
+from publisher.content.loader import load_item
+from publisher.content.matrix import Account, load_matrix
+from publisher.render.images import ImageCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from channel_fixtures import LedgerLikeContext  # noqa: E402

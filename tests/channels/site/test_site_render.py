@@ -13,8 +13,8 @@ from site_fixtures import FIXTURE_ROOT, GOLDEN, write_item
 
 from channels.site import theme
 from channels.site.render import SiteRenderError, render_article
-from publisher.loader import load_item
-from publisher.matrix import load_matrix
+from publisher.content.loader import load_item
+from publisher.content.matrix import load_matrix
 
 GOLDEN_PAGES = {
     "article.html": "news/2026/11/city-meeting.html",

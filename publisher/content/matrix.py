@@ -1,0 +1,231 @@
+"""`publisher.toml`: the office's matrix of accounts, site columns, review policy and word lists.
+
+Secrets are never here: each account's credentials come from the environment
+(see `settings.account_secret`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from publisher.content.findings import Finding
+from publisher.content.validation import describe_error
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+CONFIG_NAME = "publisher.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Account(_Strict):
+    id: str = Field(pattern=SLUG, description="账号标识，在 targets 中引用")
+    name: str = Field(min_length=1, description="账号显示名称")
+    channel: str = Field(pattern=SLUG, description="渠道类型：wechat / weibo / site 或插件渠道")
+    default: bool = Field(True, description="条目未写 targets 时是否默认发布到此账号")
+    options: dict[str, Any] = Field(default_factory=dict, description="渠道专有设置（不含密钥）")
+
+
+ColumnKind = Literal["news", "notice", "policy", "other"]
+_UPDATE_DAYS = {"news": 14, "notice": 180, "policy": 180, "other": None}
+
+
+class Column(_Strict):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    kind: ColumnKind = "news"
+    update_days: int | None = Field(None, ge=1, description="更新时限（天）；默认按栏目类型")
+
+    @property
+    def update_within_days(self) -> int | None:
+        return self.update_days if self.update_days is not None else _UPDATE_DAYS[self.kind]
+
+
+class ReviewPolicy(_Strict):
+    stages: list[str] = Field(default_factory=lambda: ["初审", "复审", "终审"], min_length=1)
+    distinct_people: bool = True
+    in_order: bool = True
+
+
+class SensitiveWord(_Strict):
+    word: str = Field(min_length=1)
+    severity: Literal["error", "warning"] = "error"
+    note: str | None = None
+
+
+class PreferredWording(_Strict):
+    word: str = Field(min_length=1, description="不规范表述")
+    use: str = Field(min_length=1, description="规范表述")
+
+
+class WordLists(_Strict):
+    secret_markers: list[str] = Field(
+        default_factory=lambda: ["涉密", "秘密★", "机密★", "绝密★", "内部资料", "请勿外传", "内部文件"]
+    )
+    sensitive: list[SensitiveWord] = Field(default_factory=list)
+    preferred: list[PreferredWording] = Field(default_factory=list)
+
+
+class CheckLimits(_Strict):
+    """Limits the editorial checks apply to every item (channel limits come on top)."""
+
+    image_max_bytes: int = Field(10 * 1024 * 1024, ge=1, description="单张图片文件大小上限（字节）")
+    image_max_pixels: int = Field(50_000_000, ge=1, description="单张图片像素上限（防“解压炸弹”）")
+
+
+class SiteSettings(_Strict):
+    title: str = "门户网站"
+    base_url: str = "http://127.0.0.1:8000"
+    description: str = ""
+    language: str = "zh-CN"
+    per_page: int = Field(20, ge=1, le=200)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("base_url 必须以 http:// 或 https:// 开头")
+        return value.rstrip("/")
+
+
+class RewardTier(_Strict):
+    min_points: float = Field(ge=0, description="进入本档所需的最低积分")
+    label: str = Field(min_length=1, description="档次名称，如“一档”")
+
+
+class ReportRules(_Strict):
+    """Quarterly report (信息报送通报): points per adopted item, and the reward tiers (分档奖励)."""
+
+    points: dict[str, float] = Field(default_factory=dict, description="按渠道计分：每条采用稿件的分值")
+    account_points: dict[str, float] = Field(default_factory=dict, description="按账号计分（优先于渠道分值）")
+    default_points: float = Field(1.0, ge=0, description="未列出的渠道每条采用稿件的分值")
+    tiers: list[RewardTier] = Field(default_factory=list, description="分档：积分不低于 min_points 即入该档")
+
+    def points_for(self, channel: str, account_id: str) -> float:
+        if account_id in self.account_points:
+            return self.account_points[account_id]
+        return self.points.get(channel, self.default_points)
+
+    def tier_for(self, score: float) -> str:
+        reached = [t for t in self.tiers if score >= t.min_points]
+        return max(reached, key=lambda t: t.min_points).label if reached else ""
+
+
+class InspectionSettings(_Strict):
+    """Monitoring thresholds, after the 2019 national inspection rules (政府网站与政务新媒体检查指标)."""
+
+    warn_days: int = Field(10, ge=1, description="账号或栏目多少天未更新时提醒")
+    stale_days: int = Field(14, ge=1, description="账号、首页多少天未更新即为单项否决（两周）")
+    notice_days: int = Field(180, ge=1, description="通知公告、政策类栏目的更新时限（六个月）")
+    veto_columns: int = Field(5, ge=1, description="未更新或空白栏目达到此数即为单项否决")
+    external_links: bool = Field(False, description="是否检查站外链接（需要联网，默认关闭）")
+
+
+class Matrix(_Strict):
+    timezone: str = "Asia/Shanghai"
+    site: SiteSettings = Field(default_factory=SiteSettings)
+    columns: list[Column] = Field(default_factory=list)
+    default_column: str | None = None
+    accounts: list[Account] = Field(default_factory=list)
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    words: WordLists = Field(default_factory=WordLists)
+    checks: CheckLimits = Field(default_factory=CheckLimits)
+    report: ReportRules = Field(default_factory=ReportRules)
+    inspection: InspectionSettings = Field(default_factory=InspectionSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区“{value}”，例如 Asia/Shanghai") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> Matrix:
+        for label, ids in (("账号", [a.id for a in self.accounts]), ("栏目", [c.id for c in self.columns])):
+            seen = {i for i in ids if ids.count(i) > 1}
+            if seen:
+                raise ValueError(f"{label}标识重复：{', '.join(sorted(seen))}")
+        if self.default_column and self.default_column not in {c.id for c in self.columns}:
+            raise ValueError(f"default_column “{self.default_column}” 不是已定义的栏目")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def accounts_for(self, channel: str) -> list[Account]:
+        return [a for a in self.accounts if a.channel == channel]
+
+    def column(self, column_id: str) -> Column | None:
+        return next((c for c in self.columns if c.id == column_id), None)
+
+
+class MatrixError(Exception):
+    """publisher.toml cannot be used; carries every problem found."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__("\n".join(str(f) for f in findings))
+        self.findings = findings
+
+
+def load_matrix(root: Path) -> Matrix:
+    """Read `publisher.toml` under the content root; raise MatrixError listing every problem."""
+    path = root / CONFIG_NAME
+    shown = path.as_posix()
+    if not path.is_file():
+        raise MatrixError([Finding("config-missing", f"找不到配置文件 {CONFIG_NAME}", shown)])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MatrixError([Finding("config-encoding", "配置文件不是 UTF-8 编码", shown)]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match[1]), int(match[2])) if match else (None, None)
+        raise MatrixError(
+            [Finding("config-syntax", f"TOML 语法错误：{str(exc).split(' (at')[0]}", shown, line, col)]
+        ) from None
+    try:
+        return Matrix.model_validate(data)
+    except ValidationError as exc:
+        findings = []
+        for error in exc.errors():
+            line = _toml_line(text, error["loc"])
+            code, message = describe_error(error)
+            findings.append(Finding(f"config-{code}", message, shown, line))
+        raise MatrixError(findings) from None
+
+
+def _toml_line(text: str, loc: tuple) -> int | None:
+    """Best-effort line of a validation error location in TOML text (tomllib keeps no positions)."""
+    lines = text.split("\n")
+    start = 0
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        nxt = loc[depth + 1] if depth + 1 < len(loc) else None
+        if isinstance(nxt, int):
+            headers = [i for i, ln in enumerate(lines) if re.match(rf"^\s*\[\[\s*{re.escape(part)}\s*\]\]", ln)]
+            if len(headers) > nxt:
+                start = headers[nxt]
+                continue
+        for i in range(start, len(lines)):
+            if re.match(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(str(part))}\s*(=|\])", lines[i]):
+                start = i
+                break
+    return start + 1 if loc else None

@@ -1,0 +1,1 @@
+"""Office: what the office reads back — status, reports, inspection, dashboard, export."""

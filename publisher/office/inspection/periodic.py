@@ -1,0 +1,75 @@
+"""The monitoring steps Celery beat runs: pull reach every hour, inspect every six hours.
+
+`workers/` stays thin: its tasks call `pull_reach(runtime)` and `periodic_inspection(runtime)`,
+and its beat schedule takes `monitoring_schedule(...)`. Intervals come from the environment
+(`PUBLISHER_REACH_SECONDS`, `PUBLISHER_INSPECT_SECONDS`; 0 switches a step off).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from publisher.office.inspection.findings import InspectionResult
+from publisher.office.inspection.runner import run_inspection, save_result
+
+if TYPE_CHECKING:
+    from publisher.content.matrix import Matrix
+    from publisher.runtime.context import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class MonitoringSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PUBLISHER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    reach_seconds: float = Field(3600.0, ge=0, description="how often reach figures are pulled (0: never)")
+    inspect_seconds: float = Field(21600.0, ge=0, description="how often accounts and site are inspected (0: never)")
+
+
+def monitoring_schedule(reach_task: str, inspect_task: str, settings: MonitoringSettings | None = None) -> dict[str, Any]:
+    """Celery beat entries for the two steps (none for a step switched off)."""
+    settings = settings or MonitoringSettings()
+    schedule: dict[str, Any] = {}
+    for key, task, seconds in (("pull-reach", reach_task, settings.reach_seconds),
+                               ("inspect", inspect_task, settings.inspect_seconds)):  # fmt: skip
+        if seconds:
+            # A run that waited past its own interval is stale: the next one is coming.
+            schedule[key] = {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+    return schedule
+
+
+def site_dir_for(matrix: Matrix, default: Path) -> Path:
+    """Where the site is built: the default site account's out_dir, else `default`."""
+    from channels.site.config import SiteConfig
+
+    accounts = sorted(matrix.accounts_for("site"), key=lambda a: not a.default)
+    if accounts:
+        try:
+            configured = SiteConfig.model_validate(accounts[0].options).out_dir
+        except ValueError:
+            configured = None
+        if configured:
+            return configured
+    return default
+
+
+def periodic_inspection(runtime: Runtime) -> InspectionResult:
+    """Inspect with the content repo's matrix, save the result for the dashboard, log vetoes."""
+    from publisher.content.matrix import load_matrix
+
+    settings = runtime.settings
+    matrix = load_matrix(settings.content_dir)
+    site = site_dir_for(matrix, settings.site_dir)
+    result = run_inspection(runtime.ledger, matrix, site if site.exists() else None, runtime.now())
+    save_result(result, settings.state_dir)
+    for finding in result.vetoes:
+        log.error("监测发现单项否决问题：%s", finding.message)
+    log.info("监测完成：%s", result.summary())
+    return result

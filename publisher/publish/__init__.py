@@ -1,0 +1,1 @@
+"""Publish: the one publish path, settling status, manual operations, reach."""

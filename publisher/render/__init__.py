@@ -1,0 +1,1 @@
+"""Render: items to per-channel renditions (Markdown, images) and the preview page."""

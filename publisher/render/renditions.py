@@ -1,0 +1,74 @@
+"""From an item to its renditions: which accounts it goes to, and the channel object that
+renders it for each. Preview, check, plan and publish all come through here, so they agree.
+
+`targets` in front matter:
+- omitted (None): every account with `default = true`;
+- `{wechat: null}` or `{wechat: {title: …}}`: that channel's default accounts;
+- `{wechat: {accounts: [a, b]}}`: exactly those accounts (unknown ones are reported by
+  publisher.checks.targets and skipped here).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from channels.base import Channel, RenderContext, Rendition
+from channels.registry import channel_class
+from publisher.content.matrix import Account, Matrix
+from publisher.content.model import ContentItem
+from publisher.content.validation import describe_error
+from publisher.render.images import ImageCache
+
+
+class RenderingError(Exception):
+    """An account cannot render (unknown channel, invalid options); the message is for editors."""
+
+
+def targets_for(item: ContentItem, matrix: Matrix) -> list[Account]:
+    """The accounts an item goes to, in publisher.toml order, without duplicates."""
+    targets = item.meta.targets
+    if targets is None:
+        return [a for a in matrix.accounts if a.default]
+    chosen: set[str] = set()
+    for channel, spec in targets.items():
+        if spec is not None and spec.accounts:
+            chosen.update(
+                a for a in spec.accounts if (acc := matrix.account(a)) is not None and acc.channel == channel
+            )
+        else:
+            chosen.update(a.id for a in matrix.accounts_for(channel) if a.default)
+    return [a for a in matrix.accounts if a.id in chosen]
+
+
+def channel_for(account: Account, matrix: Matrix, image_cache: ImageCache | None = None) -> Channel:
+    """The channel object for one account; raises RenderingError with an editor's sentence."""
+    cls = channel_class(account.channel)
+    if cls is None:
+        raise RenderingError(f"账号“{account.id}”的渠道“{account.channel}”不可用（未安装或无法加载）")
+    try:
+        return cls(account, RenderContext(matrix=matrix, image_cache=image_cache))
+    except ValidationError as exc:
+        problems = "；".join(describe_error(e)[1] for e in exc.errors())
+        raise RenderingError(f"账号“{account.id}”的设置（accounts.options）有误：{problems}") from None
+
+
+def render_item(
+    item: ContentItem, matrix: Matrix, account: Account, image_cache: ImageCache | None = None
+) -> Rendition:
+    return channel_for(account, matrix, image_cache).render(item)
+
+
+def render_and_check(
+    item: ContentItem, matrix: Matrix, account: Account, image_cache: ImageCache | None = None
+):
+    """(rendition, findings) from one channel object, so check() reuses what render() noticed."""
+    channel = channel_for(account, matrix, image_cache)
+    rendition = channel.render(item)
+    return rendition, channel.check(item, rendition)
+
+
+def image_cache_in(state_dir) -> ImageCache:
+    """The shared prepared-image cache under the state folder."""
+    from pathlib import Path
+
+    return ImageCache(Path(state_dir) / "cache" / "images")

@@ -1,0 +1,1 @@
+"""Runtime: wiring from settings — shared state, quotas, the executor protocol."""

@@ -1,0 +1,1 @@
+"""Schedule: plan items against the ledger, sync, and the dispatcher tick."""
