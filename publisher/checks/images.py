@@ -2,8 +2,8 @@
 cover: present, inside the item's folder, real pictures, not decompression bombs, within limits.
 
 Only headers are read to get the size (`Image.open` is lazy); `verify()` then walks the file's
-structure without decoding the pixels, so a 24 MP photo costs milliseconds and a 30000×30000
-“bomb” never gets decoded. Remote images are refused unless `allow_remote_images` is on, and then
+structure without decoding the pixels, so a 100 MP camera original costs milliseconds and a
+30000×30000 “bomb” never gets decoded (limits: publisher.content.picture_limits). Remote images are refused unless `allow_remote_images` is on, and then
 never to loopback/private/link-local addresses (SSRF) — checked on every resolved address.
 """
 
@@ -24,6 +24,7 @@ from PIL import Image
 from publisher.checks.context import CheckContext, TextMap, finding
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem
+from publisher.content.picture_limits import header_size, too_many_pixels
 
 Problem = tuple[str, str, Severity]  # code, message, severity
 
@@ -165,21 +166,23 @@ def _inspect(path: Path, size: int, ctx: CheckContext) -> list[Problem]:
     limits = ctx.matrix.checks
     if size > limits.image_max_bytes:
         return [("image-too-large",
-                 f"图片文件过大（{size / 1048576:.1f} MB），上限 {limits.image_max_bytes / 1048576:.0f} MB",
+                 f"图片文件过大（{size / 1048576:.1f} MB），上限 {limits.image_max_bytes / 1048576:.0f} MB；"
+                 "请用看图或修图软件另存为较小的 JPEG（质量 85% 左右即可）",
                  Severity.ERROR)]
-    bomb_message = f"图片像素过多，超过 {limits.image_max_pixels / 1_000_000:.0f} 百万像素，疑似“解压炸弹”"
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own limit below decides (with the size in the message); Pillow's warning is noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > limits.image_max_pixels:
-                    return [("image-bomb", f"{bomb_message}（{width}×{height}）", Severity.ERROR)]
+                    return [("image-bomb", too_many_pixels(width, height, limits.image_max_pixels), Severity.ERROR)]
                 image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return [("image-bomb", bomb_message, Severity.ERROR)]
+    except Image.DecompressionBombError:
+        size = header_size(path)
+        return [("image-bomb", too_many_pixels(*(size or (None, None)), limits.image_max_pixels), Severity.ERROR)]
     except Exception:  # Pillow raises many types for broken files; all mean the same to editors
-        return [("image-decode", "无法识别的图片文件（已损坏或不是图片）", Severity.ERROR)]
+        return [("image-decode", "无法识别的图片文件（已损坏或不是图片），请重新导出为 JPEG 或 PNG", Severity.ERROR)]
     return []
 
 

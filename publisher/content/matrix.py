@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from publisher.content.findings import Finding
+from publisher.content.picture_limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from publisher.content.validation import describe_error
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -76,8 +77,9 @@ class WordLists(_Strict):
 class CheckLimits(_Strict):
     """Limits the editorial checks apply to every item (channel limits come on top)."""
 
-    image_max_bytes: int = Field(10 * 1024 * 1024, ge=1, description="单张图片文件大小上限（字节）")
-    image_max_pixels: int = Field(50_000_000, ge=1, description="单张图片像素上限（防“解压炸弹”）")
+    image_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1, description="单张图片文件大小上限（字节），默认 64 MB")
+    image_max_pixels: int = Field(DEFAULT_MAX_PIXELS, ge=1,
+                                  description="单张图片像素上限，默认 2 亿像素（相机原图都在此以内；防“解压炸弹”）")
 
 
 class SiteSettings(_Strict):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import threading
 import warnings
@@ -23,12 +24,21 @@ from urllib.parse import unquote
 
 from PIL import Image, ImageOps
 
-# A 24 MP camera photo is normal; 50 MP is a generous ceiling. Above it: a decompression bomb.
-MAX_PIXELS = 50_000_000
+from publisher.content.picture_limits import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PIXELS,
+    header_size,
+    too_many_pixels,
+)
+
+# Camera originals (24–200 MP) are normal input and are downscaled for every channel; the ceiling
+# is against decompression bombs (publisher.content.picture_limits). Pillow's own guard (a warning
+# above this, an error at twice this) stays on as a second line behind `inspect`.
+MAX_PIXELS = DEFAULT_MAX_PIXELS
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
-# A source file above this is refused before it is read (a camera JPEG is 5–15 MB).
-MAX_SOURCE_BYTES = 50 * 1024 * 1024
+# A source file above this is refused before it is read (a 100 MP camera JPEG is 40–60 MB).
+MAX_SOURCE_BYTES = 2 * DEFAULT_MAX_BYTES
 
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
@@ -109,16 +119,17 @@ def inspect(data: bytes) -> tuple[str, int, int]:
     """(format, width, height) from the header only; raises ImageProblem."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit below decides
             with Image.open(io.BytesIO(data)) as im:
                 width, height = im.size
                 fmt = im.format or ""
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageProblem("image-bomb", f"图片像素过多（超过 {MAX_PIXELS // 1_000_000} 百万像素），疑似“解压炸弹”") from None
+    except Image.DecompressionBombError:
+        size = header_size(data) or (None, None)
+        raise ImageProblem("image-bomb", too_many_pixels(*size, MAX_PIXELS)) from None
     except Exception:
-        raise ImageProblem("image-decode", "无法识别的图片文件（已损坏或不是图片）") from None
+        raise ImageProblem("image-decode", "无法识别的图片文件（已损坏或不是图片），请重新导出为 JPEG 或 PNG") from None
     if width * height > MAX_PIXELS:
-        raise ImageProblem("image-bomb", f"图片像素过多（{width}×{height}），疑似“解压炸弹”")
+        raise ImageProblem("image-bomb", too_many_pixels(width, height, MAX_PIXELS))
     return fmt, width, height
 
 
@@ -192,7 +203,12 @@ def prepare(
 
 
 def _prepare(data: bytes, max_side, max_bytes, fmt, crop, quality: int) -> PreparedImage:
-    target = (max_side, max_side) if max_side and not crop else None
+    target = None
+    if max_side:
+        # Decode only as much as the output needs (a camera original at 1/2–1/8 scale): with a
+        # crop, the cropped part must still be at least `max_side` on each side.
+        x1, y1, x2, y2 = crop or (0.0, 0.0, 1.0, 1.0)
+        target = (math.ceil(max_side / max(x2 - x1, 1e-6)), math.ceil(max_side / max(y2 - y1, 1e-6)))
     im = _load(data, target)
     if crop:
         x1, y1, x2, y2 = crop

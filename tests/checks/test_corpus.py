@@ -2,7 +2,7 @@
 and the good items in the same run load and check clean.
 
 Files that should not live in git are made at test time in a copy of the corpus: a file over
-5 MB, a sparse image over 10 MB and a symlink pointing out of the content root.
+5 MB, a sparse image over 64 MB and a symlink pointing out of the content root.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def build_runtime_items(corpus: Path, outside: Path) -> None:
     big = runtime / "image-too-large"
     big.mkdir()
     with open(big / "big.jpg", "wb") as handle:
-        handle.truncate(11 * 1024 * 1024)  # sparse: 11 MB long, nothing on disk
+        handle.truncate(65 * 1024 * 1024)  # sparse: 65 MB long (over the 64 MB default), nothing on disk
     (big / "index.md").write_text(head + BODY + "\n![大图](big.jpg)\n", encoding="utf-8")
 
 
