@@ -23,15 +23,18 @@ class CheckContext:
     # Review problems are warnings on drafts; the planner asks with `strict_review=True`.
     strict_review: bool = False
     words: object = None  # publisher.checks.words.WordMatcher, built lazily
+    placeholders: object = None  # publisher.checks.placeholders.PlaceholderMatcher
     image_results: dict[tuple, list[tuple[str, str, Severity]]] = field(default_factory=dict)
     host_results: dict[str, tuple[str, str, Severity] | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, matrix: Matrix, settings: Settings | None = None, *, strict_review: bool = False) -> CheckContext:
+        from publisher.checks.placeholders import PlaceholderMatcher
         from publisher.checks.words import WordMatcher
 
         allow_remote = bool(settings.allow_remote_images) if settings is not None else False
-        return cls(matrix, allow_remote, strict_review, WordMatcher(matrix.words))
+        return cls(matrix, allow_remote, strict_review, WordMatcher(matrix.words),
+                   PlaceholderMatcher.build(matrix.placeholders))
 
 
 class TextMap:

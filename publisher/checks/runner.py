@@ -16,7 +16,9 @@ from pathlib import Path
 from publisher.checks.context import CheckContext
 from publisher.checks.images import check_images
 from publisher.checks.review import check_review
+from publisher.checks.placeholders import check_placeholders
 from publisher.checks.schedule import check_schedule
+from publisher.checks.secrets import check_secrets
 from publisher.checks.targets import check_targets
 from publisher.checks.typography import check_typography, configure
 from publisher.checks.words import check_words
@@ -35,6 +37,8 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     check_review,
     check_schedule,
     check_targets,
+    check_secrets,
+    check_placeholders,
     check_words,
     check_typography,
     check_images,

@@ -19,6 +19,7 @@ from publisher.checks.context import (
     finding,
     locate_in_field,
 )
+from publisher.checks.secrets import MARKINGS
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import WordLists
 from publisher.content.model import ContentItem
@@ -65,11 +66,18 @@ class WordMatcher:
         if self.automaton is None or not text:
             return []
         hits = []
+        markings: list[tuple[int, int]] | None = None
         for end, word_rules in self.automaton.iter(text):
             for rule in word_rules:
                 start = end - len(rule.word) + 1
                 if rule.kind == "preferred" and _inside_replacement(text, start, rule):
                     continue
+                if rule.kind == "secret":
+                    # A configured marker inside a built-in marking is reported once, by secrets.py.
+                    if markings is None:
+                        markings = [m.span() for m in MARKINGS.finditer(text)]
+                    if any(a <= start and end < b for a, b in markings):
+                        continue
                 hits.append(WordHit(start, rule))
         hits.sort(key=lambda hit: hit.start)
         return hits

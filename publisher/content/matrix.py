@@ -67,11 +67,57 @@ class PreferredWording(_Strict):
 
 
 class WordLists(_Strict):
-    secret_markers: list[str] = Field(
-        default_factory=lambda: ["涉密", "秘密★", "机密★", "绝密★", "内部资料", "请勿外传", "内部文件"]
-    )
+    # Markings as written on documents (秘密★1年, 内部资料　注意保存 …) are built into
+    # publisher/checks/secrets.py; this list adds an office's own literal markers.
+    secret_markers: list[str] = Field(default_factory=list, description="本单位额外的涉密或内部标识（原文出现即拦截）")
     sensitive: list[SensitiveWord] = Field(default_factory=list)
     preferred: list[PreferredWording] = Field(default_factory=list)
+
+
+_PLACEHOLDER_CHARS = "XxＸｘ×✕╳"
+_ZH_DIGITS = "一二三四五六七八九十零〇○两"
+_UNITS = ("年|月|日|号|时|点|分|秒|元|万|亿|个|名|人|位|项|家|次|条|届|期|批|份|件|天|周|岁|户|所|处|座"
+          "|场|部|组|篇|台|辆|公里|千米|米|平方|%|％")
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
+    # XX, xx, ＸＸ, ××, XXX (not XML, XXL, xxgk in a government URL: letters around it)
+    rf"(?<![A-Za-z0-9_])[{_PLACEHOLDER_CHARS}]{{2,}}(?![A-Za-z0-9_])",
+    # 20xx, 202X, 19XX
+    rf"(?<![A-Za-z0-9_])(?:19|20)(?:[0-9][{_PLACEHOLDER_CHARS}]|[{_PLACEHOLDER_CHARS}][0-9{_PLACEHOLDER_CHARS}])"
+    r"(?![A-Za-z0-9_])",
+    # x月x日, X名, ○月○日, 第X届 (not X光, x86, iPhone X, 二〇二〇年)
+    rf"(?<![A-Za-z0-9_{_ZH_DIGITS}])[{_PLACEHOLDER_CHARS}○〇□]{{1,2}}(?=[\s\u3000]*(?:{_UNITS}))",
+    rf"第[\s\u3000]*[{_PLACEHOLDER_CHARS}○〇□]{{1,3}}(?![A-Za-z0-9_])",
+    # ○○, □□ (not the 〇〇 of 二〇〇八年)
+    rf"(?<![{_ZH_DIGITS}])[○〇□△]{{2,}}(?![{_ZH_DIGITS}])",
+    # 【此处插入图片】, 【待补充】, （待补充）, [TODO] — not explanations such as （这里指……）
+    r"【[\s\u3000]*(?:此处|这里|在此|待|请(?:补充|填写|插入|替换|输入|核实|确认)|插入|补充|填写|TODO|TBD)[^】\n]{0,40}】",
+    r"[（(\[［〔][\s\u3000]*(?:此处(?:插入|填写|添加|替换|补充|放置?)|待(?:补充|完善|核实|确认|定|填|更新|修改)"
+    r"|请(?:补充|填写|插入|替换|输入)|TODO|TBD)[^)）\]］〕\n]{0,40}[)）\]］〕]",
+    r"(?<!有)待补充|此处(?:插入|填写|添加|替换|补充)|请在此处",
+    r"(?<![A-Za-z0-9_])(?:TODO|FIXME|TBD)(?![A-Za-z0-9_])",
+    r"\{\{[^{}\n]{0,40}\}\}",
+    r"[Ll]orem ipsum",
+)
+
+
+class PlaceholderRules(_Strict):
+    """Template placeholders (模板占位符，检查指标中的严重表述错误): regular expressions."""
+
+    patterns: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PLACEHOLDERS), description="占位符规则（正则表达式）；写出即替换内置规则"
+    )
+    extra: list[str] = Field(default_factory=list, description="在内置规则之外再加的占位符（正则表达式）")
+    allow: list[str] = Field(default_factory=list, description="不算占位符的写法（原文，出现在其中的匹配不报）")
+
+    @field_validator("patterns", "extra")
+    @classmethod
+    def _regex(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"占位符规则“{value}”不是有效的正则表达式：{exc}") from None
+        return values
 
 
 class CheckLimits(_Strict):
@@ -138,6 +184,7 @@ class Matrix(_Strict):
     accounts: list[Account] = Field(default_factory=list)
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
     words: WordLists = Field(default_factory=WordLists)
+    placeholders: PlaceholderRules = Field(default_factory=PlaceholderRules)
     checks: CheckLimits = Field(default_factory=CheckLimits)
     report: ReportRules = Field(default_factory=ReportRules)
     inspection: InspectionSettings = Field(default_factory=InspectionSettings)

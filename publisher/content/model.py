@@ -84,6 +84,9 @@ class FrontMatter(_Strict):
         None, description="发布渠道与账号：wechat / weibo / site；省略则发往全部默认账号"
     )
     review: list[Signoff] = Field(default_factory=list, description="审核签发记录")
+    classification: Text | None = Field(
+        None, description="密级：只有“公开”的稿件可以发布；不写视为“公开”（内部、秘密、机密、绝密一律不发布）"
+    )
 
     _dates = field_validator("publish_at", "expire_at", mode="before")(_aware)
 

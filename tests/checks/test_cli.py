@@ -54,7 +54,7 @@ def test_json_output_is_parseable(content: Path):
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert data["items_checked"] == 1
-    assert data["errors"] == 2 and data["warnings"] == 0
+    assert data["errors"] == 1 and data["warnings"] == 0
     first = data["findings"][0]
     assert first == {
         "code": "secret-marker", "message": first["message"], "path": "items/bad/secret-in-body/index.md",
