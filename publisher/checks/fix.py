@@ -4,6 +4,8 @@
 - The body gets exactly the typography edits the check reports (same edit list), so a fixed body
   checks clean. Code blocks, URLs and HTML addresses are never touched.
 - The front matter keeps its bytes (apart from line endings): its meaning is the editor's.
+  One exception, when the matrix is given: Traditional characters in the texts of an item that
+  goes to a Simplified account are converted (body and reader-facing fields only; script.py).
 
 Files that cannot be read as UTF-8 text are left alone; the check reports them.
 """
@@ -16,9 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.checks.script import simplified_file_text
 from publisher.checks.typography import configure, fixed_markdown
 from publisher.content.frontmatter import FrontMatterError, split_front_matter
-from publisher.content.loader import MAX_ITEM_BYTES
+from publisher.content.loader import MAX_ITEM_BYTES, load_item
+from publisher.content.matrix import Matrix
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -29,10 +33,11 @@ class FixResult:
     bom_removed: bool = False
     line_endings: bool = False
     body_changed: bool = False
+    script_changed: bool = False
 
     @property
     def changed(self) -> bool:
-        return self.bom_removed or self.line_endings or self.body_changed
+        return self.bom_removed or self.line_endings or self.body_changed or self.script_changed
 
 
 def fixed_text(raw: bytes) -> tuple[str, FixResult] | None:
@@ -62,25 +67,33 @@ def fixed_text(raw: bytes) -> tuple[str, FixResult] | None:
     return text, FixResult(Path(), bom, crlf, body_changed)
 
 
-def fix_file(path: Path) -> FixResult:
+def fix_file(path: Path, matrix: Matrix | None = None, root: Path | None = None) -> FixResult:
     if path.is_symlink():  # rewriting would replace the link with a file; leave it to the editor
         return FixResult(path)
     raw = path.read_bytes()
     fixed = fixed_text(raw)
-    if fixed is None or not fixed[1].changed:
-        return FixResult(path)
-    text, result = fixed
-    _replace(path, text.encode("utf-8"))
-    return FixResult(path, result.bom_removed, result.line_endings, result.body_changed)
+    result = FixResult(path)
+    if fixed is not None and fixed[1].changed:
+        text, found = fixed
+        _replace(path, text.encode("utf-8"))
+        result = FixResult(path, found.bom_removed, found.line_endings, found.body_changed)
+    if matrix is not None and root is not None:
+        item, _ = load_item(path, root, matrix)
+        converted = simplified_file_text(item, matrix) if item is not None else None
+        if converted is not None:
+            _replace(path, converted.encode("utf-8"))
+            result = FixResult(path, result.bom_removed, result.line_endings, result.body_changed, True)
+    return result
 
 
-def fix_files(paths: Iterable[Path]) -> list[FixResult]:
-    """Fix every file; return the ones that changed."""
+def fix_files(paths: Iterable[Path], matrix: Matrix | None = None, root: Path | None = None) -> list[FixResult]:
+    """Fix every file; return the ones that changed. With the matrix (and the content root),
+    Traditional characters are converted for items that go to Simplified accounts."""
     configure()
     changed = []
     for path in paths:
         try:
-            result = fix_file(path)
+            result = fix_file(path, matrix, root)
         except OSError:
             continue  # unreadable files are reported by the check itself
         if result.changed:

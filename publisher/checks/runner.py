@@ -18,6 +18,7 @@ from publisher.checks.images import check_images
 from publisher.checks.review import check_review
 from publisher.checks.placeholders import check_placeholders
 from publisher.checks.schedule import check_schedule
+from publisher.checks.script import check_script
 from publisher.checks.secrets import check_secrets
 from publisher.checks.targets import check_targets
 from publisher.checks.typography import check_typography, configure
@@ -40,6 +41,7 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     check_secrets,
     check_placeholders,
     check_words,
+    check_script,
     check_typography,
     check_images,
 )

@@ -79,6 +79,8 @@ def _print_fixes(fixed: list[FixResult], root: Path) -> None:
         what = []
         if result.body_changed:
             what.append("中文排版")
+        if result.script_changed:
+            what.append("繁体字转为简体")
         if result.bom_removed:
             what.append("去除 BOM")
         if result.line_endings:
@@ -94,18 +96,18 @@ def register(app: typer.Typer) -> None:
         output: Annotated[OutputFormat, typer.Option(
             "--format", help="输出格式：text（给人看）或 json（给程序用）")] = OutputFormat.text,
         fix: Annotated[bool, typer.Option(
-            "--fix", help="自动修正中文排版、BOM 和换行符（不改动头信息的内容）")] = False,
+            "--fix", help="自动修正中文排版、BOM 和换行符，把简体账号稿件中的繁体字转为简体")] = False,
         content: Annotated[Path | None, typer.Option(
             "--content", help="内容库根目录（含 publisher.toml）")] = None,
     ) -> None:
-        """检查条目：头信息、审核签发、涉密与敏感词、中文排版、图片、日期与发布目标。"""
+        """检查条目：头信息、审核签发、密级与涉密标识、占位符、敏感词、繁简字形、中文排版、图片、日期、发布目标和各渠道的发布要求。"""
         paths = paths or []
         workspace = open_workspace(content or (paths[0] if paths else None))
         root = workspace.root
         scope = _scope(paths, root)
         fixed: list[FixResult] = []
         if fix:
-            fixed = fix_files(p.resolve() for p in discover(root, scope))
+            fixed = fix_files((p.resolve() for p in discover(root, scope)), workspace.matrix, root.resolve())
         report = check_items(root, workspace.matrix, scope, workspace.settings, keep_items=False)
         if output is OutputFormat.json:
             data = report.to_dict()

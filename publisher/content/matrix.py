@@ -32,6 +32,14 @@ class Account(_Strict):
     channel: str = Field(pattern=SLUG, description="渠道类型：wechat / weibo / site 或插件渠道")
     default: bool = Field(True, description="条目未写 targets 时是否默认发布到此账号")
     options: dict[str, Any] = Field(default_factory=dict, description="渠道专有设置（不含密钥）")
+    script: Literal["简体", "繁体"] = Field("简体", description="账号使用的字形：简体（默认）或繁体")
+
+    @field_validator("script", mode="before")
+    @classmethod
+    def _script_alias(cls, value: Any) -> Any:
+        aliases = {"simplified": "简体", "zh-hans": "简体", "hans": "简体", "簡體": "简体",
+                   "traditional": "繁体", "zh-hant": "繁体", "hant": "繁体", "繁體": "繁体"}
+        return aliases.get(value.strip().lower(), value.strip()) if isinstance(value, str) else value
 
 
 ColumnKind = Literal["news", "notice", "policy", "other"]
