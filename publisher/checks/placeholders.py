@@ -17,7 +17,6 @@ from publisher.content.findings import Finding
 from publisher.content.matrix import PlaceholderRules
 from publisher.content.model import ContentItem
 
-
 _DATE_UNITS = "年月日号届条期次"
 
 

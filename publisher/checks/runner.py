@@ -15,8 +15,8 @@ from pathlib import Path
 
 from publisher.checks.context import CheckContext
 from publisher.checks.images import check_images
-from publisher.checks.review import check_review
 from publisher.checks.placeholders import check_placeholders
+from publisher.checks.review import check_review
 from publisher.checks.schedule import check_schedule
 from publisher.checks.script import check_script
 from publisher.checks.secrets import check_secrets
