@@ -19,6 +19,7 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from publisher.office.inspection.periodic import monitoring_schedule
+from publisher.office.notify.notifier import NotifyLoopSettings
 from publisher.runtime.context import SchedulingSettings
 from publisher.settings import Settings
 
@@ -28,6 +29,7 @@ POLL_TASK = "workers.tasks.poll_status"
 SYNC_TASK = "workers.tasks.sync_content"
 REACH_TASK = "workers.tasks.pull_reach"
 INSPECT_TASK = "workers.tasks.inspect"
+NOTIFY_TASK = "workers.tasks.notify"
 
 
 def create_app(settings: Settings | None = None, scheduling: SchedulingSettings | None = None) -> Celery:
@@ -53,6 +55,9 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
             "options": {"expires": max(1.0, scheduling.sync_seconds)},
         }
     schedule.update(monitoring_schedule(REACH_TASK, INSPECT_TASK))  # reach figures, inspection
+    notify_seconds = NotifyLoopSettings().notify_seconds
+    if notify_seconds:  # notifications: their own task, never on the publishing path
+        schedule["notify"] = {"task": NOTIFY_TASK, "schedule": notify_seconds, "options": {"expires": notify_seconds}}
     app = Celery("workers", broker=settings.broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",

@@ -16,7 +16,16 @@ from publisher.publish.execute import publish_publication
 from publisher.runtime.context import Runtime, open_runtime
 from publisher.runtime.executors import CeleryExecutor
 from publisher.schedule.dispatcher import poll, tick
-from workers.app import INSPECT_TASK, POLL_TASK, PUBLISH_TASK, REACH_TASK, SYNC_TASK, TICK_TASK, app
+from workers.app import (
+    INSPECT_TASK,
+    NOTIFY_TASK,
+    POLL_TASK,
+    PUBLISH_TASK,
+    REACH_TASK,
+    SYNC_TASK,
+    TICK_TASK,
+    app,
+)
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()
@@ -82,3 +91,11 @@ def inspect() -> int:
     from publisher.office.inspection.periodic import periodic_inspection
 
     return periodic_inspection(runtime()).exit_code()
+
+
+@app.task(name=NOTIFY_TASK)
+def notify() -> int:
+    """Mail and group-robot notifications: queue new events once, send what is due."""
+    from publisher.office.notify import notify_once
+
+    return notify_once(runtime()).sent

@@ -37,6 +37,7 @@ _COMMAND_MODULES = [
     "publisher.cli.inspect",
     "publisher.cli.dashboard",
     "publisher.cli.export",
+    "publisher.cli.notify",
 ]
 
 for _name in _COMMAND_MODULES:

@@ -102,6 +102,7 @@ def register(app: typer.Typer) -> None:
         _sync(ws, runtime)
         finish_pending_retracts(runtime)
         executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
+        notifier = None
         try:
             if once:
                 counts = pending_now(runtime)
@@ -123,8 +124,10 @@ def register(app: typer.Typer) -> None:
                     report = drain(runtime, executor, timeout=timeout, on_progress=show)
                     progress.update(task, completed=max(total, 1))
                 _print_summary(runtime, report.timed_out)
+                _notify_after_run(runtime, ws)
                 return
             console.print(f"常驻运行：每 {ws.settings.tick_seconds:g} 秒检查一次到期稿件（Ctrl+C 停止）")
+            notifier = _start_notifier(runtime, ws)
             last_sync = last_poll = time.monotonic()
             while True:
                 result = tick(runtime, executor)
@@ -144,6 +147,8 @@ def register(app: typer.Typer) -> None:
         finally:
             executor.wait_idle(timeout=60)
             executor.shutdown()
+            if not once and notifier is not None:
+                notifier.stop()
 
     @app.command()
     def publish(
@@ -366,6 +371,29 @@ def register(app: typer.Typer) -> None:
             table.add_row(e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), str(e.publication_id or ""),
                           e.event, change, e.actor, detail[:200])  # fmt: skip
         console.print(table)
+
+
+def _start_notifier(runtime, ws: Workspace):
+    """Notifications on their own thread (never on the publishing path), when any are set up."""
+    from publisher.office.notify.notifier import NotifierThread, NotifyLoopSettings
+
+    interval = NotifyLoopSettings().notify_seconds
+    if not ws.matrix.notify.targets or not interval:
+        return None
+    notifier = NotifierThread(runtime, ws.root, interval)
+    notifier.start()
+    return notifier
+
+
+def _notify_after_run(runtime, ws: Workspace) -> None:
+    """`run --once`: one notification pass once publishing is done."""
+    from publisher.office.notify import notify_once
+
+    if not ws.matrix.notify.targets:
+        return
+    report = notify_once(runtime, root=ws.root)
+    if report.queued or report.sent or report.failed:
+        console.print(f"通知：已发送 {report.sent} 条" + (f"，{report.failed} 条稍后重试" if report.failed else ""))
 
 
 def _dispatch(runtime, ids: list[int], ws: Workspace) -> None:

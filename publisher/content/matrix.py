@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from publisher.content.findings import Finding
+from publisher.content.notifications import NotifySettings
 from publisher.content.picture_limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from publisher.content.validation import describe_error
 
@@ -196,6 +197,7 @@ class Matrix(_Strict):
     checks: CheckLimits = Field(default_factory=CheckLimits)
     report: ReportRules = Field(default_factory=ReportRules)
     inspection: InspectionSettings = Field(default_factory=InspectionSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @field_validator("timezone")
     @classmethod
@@ -212,6 +214,10 @@ class Matrix(_Strict):
             seen = {i for i in ids if ids.count(i) > 1}
             if seen:
                 raise ValueError(f"{label}标识重复：{', '.join(sorted(seen))}")
+        # Secrets are named after the id: a target sharing an account's id would share its variables.
+        shared = {t.id for t in self.notify.targets} & {a.id for a in self.accounts}
+        if shared:
+            raise ValueError(f"通知对象标识与账号标识相同：{', '.join(sorted(shared))}")
         if self.default_column and self.default_column not in {c.id for c in self.columns}:
             raise ValueError(f"default_column “{self.default_column}” 不是已定义的栏目")
         return self

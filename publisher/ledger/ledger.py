@@ -8,11 +8,15 @@ from publisher.ledger.controls import ControlsMixin
 from publisher.ledger.editorial import EditorialMixin
 from publisher.ledger.engine import make_engine, normalise_url
 from publisher.ledger.execution import ExecutionMixin
+from publisher.ledger.notifications import NotificationsMixin
 from publisher.ledger.planning import PlanningMixin
 from publisher.ledger.reach_records import ReachMixin
 
 
-class Ledger(PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin):
+class Ledger(
+    PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin,
+    NotificationsMixin,
+):  # fmt: skip
     """Publications, their state machine and audit trail, account pauses, freezes.
 
     Thread-safe: every method opens its own connection from the engine's pool and commits before

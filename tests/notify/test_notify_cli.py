@@ -1,0 +1,71 @@
+"""`publisher notify test|run|status` as an operator runs them (80 columns)."""
+
+from __future__ import annotations
+
+from notify_helpers import mail_target, robot_targets
+from typer.testing import CliRunner
+
+from publisher.cli import app
+
+MATRIX = """\
+timezone = "Asia/Shanghai"
+
+[[accounts]]
+id = "wx-main"
+name = "测试公众号"
+channel = "wechat"
+{targets}
+"""
+
+
+def setup(tmp_path, monkeypatch, targets: str):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "publisher.toml").write_text(MATRIX.format(targets=targets), encoding="utf-8")
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PUBLISHER_CONTENT_DIR", str(content))
+    monkeypatch.setenv("COLUMNS", "80")
+    return CliRunner()
+
+
+def test_notify_test_reaches_every_target(tmp_path, monkeypatch, robots, smtp_factory, secrets):
+    smtp = smtp_factory("ssl")
+    runner = setup(tmp_path, monkeypatch, mail_target(smtp) + robot_targets(robots.url))
+    result = runner.invoke(app, ["notify", "test"])
+    assert result.exit_code == 0, result.output
+    assert "已发送 办公室邮箱（email）" in result.output
+    assert "已发送 值班群（企业微信）（wecom）" in result.output
+    assert "已发送 值班群（钉钉）（dingtalk）" in result.output
+    assert len(smtp.box.received) == 1 and smtp.box.received[0].subject == "【发布提醒】通知测试"
+    assert sorted(m["robot"] for m in robots.app.messages) == ["dingtalk", "wecom"]
+
+
+def test_notify_test_says_which_target_failed_and_why(tmp_path, monkeypatch, robots, secrets):
+    monkeypatch.delenv("PUBLISHER_SECRET_DUTY_DINGTALK_TOKEN")
+    runner = setup(tmp_path, monkeypatch, robot_targets(robots.url))
+    result = runner.invoke(app, ["notify", "test"])
+    assert result.exit_code == 1
+    assert "已发送 值班群（企业微信）（wecom）" in result.output
+    assert "发送失败 值班群（钉钉）（dingtalk）：通知对象 duty-dingtalk 缺少密钥" in result.output
+    assert "PUBLISHER_SECRET_DUTY_DINGTALK_TOKEN" in result.output
+
+
+def test_notify_test_without_targets(tmp_path, monkeypatch):
+    runner = setup(tmp_path, monkeypatch, "")
+    result = runner.invoke(app, ["notify", "test"])
+    assert result.exit_code == 2
+    assert "没有配置通知对象" in result.output
+
+
+def test_notify_run_then_status(tmp_path, monkeypatch, robots, secrets):
+    runner = setup(tmp_path, monkeypatch, robot_targets(robots.url))
+    assert runner.invoke(app, ["freeze", "--reason", "全国哀悼日"]).exit_code == 0
+    monkeypatch.setenv("PUBLISHER_SECRET_DUTY_WECOM_KEY", "wrong-key")
+    result = runner.invoke(app, ["notify", "run", "--ticks", "2", "--interval", "0"])
+    assert result.exit_code == 0, result.output
+    assert "已发送" in result.output and "发送失败" in result.output
+    status = runner.invoke(app, ["notify", "status"])
+    assert status.exit_code == 0, status.output
+    assert "等待发送" in status.output and "已发送" in status.output
+    assert "duty-wecom：冻结与解冻「已冻结发布：全部账号」" in status.output
+    assert "93000" in status.output and "wrong-key" not in status.output
