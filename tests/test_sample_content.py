@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import autocorrect_py
 import pytest
 from PIL import Image
 
+from publisher.checks.context import CheckContext
+from publisher.checks.typography import check_typography, markdown_edits
 from publisher.content.loader import load_items
 from publisher.content.matrix import load_matrix
 
@@ -101,10 +102,29 @@ def test_special_image_modes():
         assert image.getchannel("A").getextrema()[0] == 0
 
 
-def test_bodies_already_typographically_formatted(loaded):
+def test_items_follow_the_house_style_the_guide_teaches(loaded):
+    """The guide (docs/content.md), the checks doc and the samples agree: “2026年11月20日”."""
+    matrix, result = loaded
+    ctx = CheckContext.build(matrix)
+    for item in result.items:
+        assert markdown_edits(item.body, matrix.typography) == [], item.id
+        assert check_typography(item, ctx) == [], item.id
+        assert not re.search(r"[\u4e00-\u9fff] +\d|\d +[年月日个项余]", item.source_bytes.decode()), item.id
+    guide = (ROOT.parent / "docs/content.md").read_text("utf-8")
+    assert "2026年11月20日" in guide and "9 月 26 日召开" not in guide
+
+
+def test_wording_is_the_office_speaking_for_itself(loaded):
+    """A 局 does not write like a newspaper about itself, and sample front matter has no local
+    addresses editors would copy (the 阅读原文 link is derived from the site)."""
     _, result = loaded
     for item in result.items:
-        assert autocorrect_py.format(item.body) == item.body, item.id
+        text = item.source_bytes.decode()
+        for phrase in ("本报", "记者", "127.0.0.1", "localhost", "content_source_url"):
+            assert phrase not in text, (item.id, phrase)
+        pictures = IMAGE_REF.findall(item.body)
+        if "一图读懂" in text or "图解" in item.meta.title:
+            assert len(pictures) >= 1, f"{item.id}: 一图读懂 on a text-only item"
 
 
 def test_content_stays_small():

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.checks.script import simplified_file_text
-from publisher.checks.typography import configure, fixed_markdown
+from publisher.checks.typography import HOUSE_STYLE, configure, fixed_markdown
 from publisher.content.frontmatter import FrontMatterError, split_front_matter
 from publisher.content.loader import MAX_ITEM_BYTES, load_item
-from publisher.content.matrix import Matrix
+from publisher.content.matrix import Matrix, TypographyStyle
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -40,7 +40,7 @@ class FixResult:
         return self.bom_removed or self.line_endings or self.body_changed or self.script_changed
 
 
-def fixed_text(raw: bytes) -> tuple[str, FixResult] | None:
+def fixed_text(raw: bytes, style: TypographyStyle = HOUSE_STYLE) -> tuple[str, FixResult] | None:
     """The fixed file text, or None when the file is not something --fix may touch."""
     if not raw.strip() or b"\x00" in raw[:8192] or len(raw) > MAX_ITEM_BYTES:
         return None
@@ -60,7 +60,7 @@ def fixed_text(raw: bytes) -> tuple[str, FixResult] | None:
     if split is not None and split.body:
         lines = text.split("\n")
         head = "\n".join(lines[: split.body_line - 1])
-        new_body = fixed_markdown(split.body)
+        new_body = fixed_markdown(split.body, style)
         if new_body != split.body:
             text = head + "\n" + new_body
             body_changed = True
@@ -71,7 +71,7 @@ def fix_file(path: Path, matrix: Matrix | None = None, root: Path | None = None)
     if path.is_symlink():  # rewriting would replace the link with a file; leave it to the editor
         return FixResult(path)
     raw = path.read_bytes()
-    fixed = fixed_text(raw)
+    fixed = fixed_text(raw, matrix.typography if matrix is not None else HOUSE_STYLE)
     result = FixResult(path)
     if fixed is not None and fixed[1].changed:
         text, found = fixed
@@ -87,8 +87,9 @@ def fix_file(path: Path, matrix: Matrix | None = None, root: Path | None = None)
 
 
 def fix_files(paths: Iterable[Path], matrix: Matrix | None = None, root: Path | None = None) -> list[FixResult]:
-    """Fix every file; return the ones that changed. With the matrix (and the content root),
-    Traditional characters are converted for items that go to Simplified accounts."""
+    """Fix every file; return the ones that changed. With the matrix, typography follows the
+    repo's house style (`[typography]`); with the content root too, Traditional characters are
+    converted for items that go to Simplified accounts."""
     configure()
     changed = []
     for path in paths:

@@ -18,7 +18,7 @@ def check_schedule(item: ContentItem, ctx: CheckContext) -> list[Finding]:
         findings.append(finding(
             item, "expire-before-publish",
             f"下线时间（{meta.expire_at.astimezone(tz):{_SHOWN}}）应晚于发布时间"
-            f"（{publish_at.astimezone(tz):{_SHOWN}}）",
+            f"（{publish_at.astimezone(tz):{_SHOWN}}）：请修改头信息 expire_at（或 publish_at）",
             item.line_of("expire_at"),
         ))
     for index, signoff in enumerate(meta.review):
@@ -26,7 +26,8 @@ def check_schedule(item: ContentItem, ctx: CheckContext) -> list[Finding]:
             findings.append(finding(
                 item, "review-after-publish",
                 f"“{signoff.stage}”签发时间（{signoff.at.astimezone(tz):{_SHOWN}}）晚于发布时间"
-                f"（{publish_at.astimezone(tz):{_SHOWN}}），请核实（发布时间不得倒填）",
+                f"（{publish_at.astimezone(tz):{_SHOWN}}）：请核实后修改头信息 review 中“{signoff.stage}”"
+                f"一项的 at（第 {index + 1} 条），或把 publish_at 推后（发布时间不得倒填）",
                 item.line_of("review", index, "at"), None, Severity.WARNING,
             ))
     return findings

@@ -137,6 +137,20 @@ class CheckLimits(_Strict):
                                   description="单张图片像素上限，默认 2 亿像素（相机原图都在此以内；防“解压炸弹”）")
 
 
+class TypographyStyle(_Strict):
+    """`[typography]`: the house style the typography check and `--fix` apply. The defaults are
+    公文 style (GB/T 15834 punctuation, GB/T 15835 numbers); an office that writes otherwise
+    switches single rules off here."""
+
+    space_between_chinese_and_numbers: bool = Field(
+        False, description="中文与数字之间是否加空格；公文写法不加（“2026年11月20日”“3600余项”）")
+    space_between_chinese_and_latin: bool = Field(True, description="中文与英文之间是否加空格（“AI 应用”）")
+    fullwidth_punctuation: bool = Field(True, description="中文语境中的半角标点（, ; : ! ?）改为全角")
+    fullwidth_brackets: bool = Field(True, description="中文语境中的半角括号 ( ) 改为全角（）")
+    thousands_separators: bool = Field(
+        False, description="正文行文中是否允许千分位逗号（“3,600”）；表格中始终允许")
+
+
 class SiteSettings(_Strict):
     title: str = "门户网站"
     base_url: str = "http://127.0.0.1:8000"
@@ -195,6 +209,7 @@ class Matrix(_Strict):
     words: WordLists = Field(default_factory=WordLists)
     placeholders: PlaceholderRules = Field(default_factory=PlaceholderRules)
     checks: CheckLimits = Field(default_factory=CheckLimits)
+    typography: TypographyStyle = Field(default_factory=TypographyStyle)
     report: ReportRules = Field(default_factory=ReportRules)
     inspection: InspectionSettings = Field(default_factory=InspectionSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)

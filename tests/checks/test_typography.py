@@ -21,7 +21,12 @@ def test_kinds_columns_and_suggestion(make_item):
     assert by_code["typography-spacing"].line == body_line and by_code["typography-spacing"].col == 6
     assert by_code["typography-punctuation"].col == 11
     assert by_code["typography-fullwidth"].col == 14
-    assert all(f.suggestion == "市民可通过 APP 办理，数字123也可以。" for f in found)
+    # Each finding names its own characters and suggests the fragment around them, not the line.
+    assert "“过APP办”应写作“过 APP 办”" in by_code["typography-spacing"].message
+    assert "“,”应改为“，”" in by_code["typography-punctuation"].message
+    assert "“１２３”应改为“123”" in by_code["typography-fullwidth"].message
+    suggestion = by_code["typography-punctuation"].suggestion
+    assert "办理，数字" in suggestion and suggestion.endswith("…") and "可以。" not in suggestion
 
 
 def test_code_urls_links_and_html_addresses_are_never_changed():
@@ -49,6 +54,7 @@ def test_fix_is_idempotent_and_the_fixed_text_checks_clean():
 
 def test_title_is_checked_but_left_for_the_editor(make_item):
     item = make_item(item_text().replace("title: 测试条目", "title: 全市5G基站建设English进展"))
-    (hit,) = check_typography(item, CheckContext.build(Matrix()))
-    assert (hit.code, hit.line) == ("typography-spacing", 2)
-    assert "手动" in hit.message
+    hits = check_typography(item, CheckContext.build(Matrix()))
+    assert [(hit.code, hit.line) for hit in hits] == [("typography-spacing", 2)] * 2
+    assert all("标题 title" in hit.message and "手动" in hit.message for hit in hits)
+    assert "“设English进”应写作“设 English 进”" in hits[1].message
