@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import mimetypes
 import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 from PIL import Image
@@ -24,6 +25,7 @@ from PIL import Image
 from channels.base import Asset
 from channels.site import theme
 from channels.site.config import DEFAULT_WIDTHS
+from publisher.content.attachments import Attachment, published_attachments, size_text
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
 from publisher.content.urls import article_path, item_column
@@ -39,6 +41,7 @@ from publisher.render.images import (
 from publisher.render.markdown import plain_text, render_body
 
 MEDIA = "media"
+FILES = "files"
 PLACEHOLDER = "asset:site-image/"
 SIZES = "(min-width: 46em) 40em, 100vw"
 SUMMARY_CHARS = 120
@@ -266,6 +269,49 @@ def entry_of(item: ContentItem, matrix: Matrix) -> Entry:
     )
 
 
+def _cover_in_body(item: ContentItem, refs: list[str]) -> bool:
+    """Whether the body already shows the cover picture: then the page shows it once, where the
+    editor put it (with its caption), not again above the body."""
+    try:
+        cover = locate_local(item.folder, item.meta.cover or "")
+    except ImageProblem:
+        return False
+    for ref in refs:
+        try:
+            if locate_local(item.folder, ref, url_encoded=True) == cover:
+                return True
+        except ImageProblem:
+            continue
+    return False
+
+
+def attachment_assets(attachments: list[Attachment]) -> dict[str, Asset]:
+    """Each attachment as a file under `/files/`, named by its content hash and keeping its own
+    file name (so a download saves as “附件1-案例申报表.docx”). Same bytes and name: one file,
+    however many articles link to it; retracting an article removes the files only it used."""
+    assets: dict[str, Asset] = {}
+    for attachment in attachments:
+        data = attachment.path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"{FILES}/{digest[:2]}/{digest[2:14]}/{attachment.file_name}"
+        media_type = mimetypes.guess_type(attachment.file_name)[0] or "application/octet-stream"
+        assets[attachment.ref.target] = Asset(name, data, media_type, "attachment", attachment.ref.target)
+    return assets
+
+
+def _attachment_list(attachments: list[Attachment], assets: dict[str, Asset], page_path: str) -> list[dict]:
+    return [
+        {
+            "href": quote(theme.relative(page_path, "/" + assets[a.ref.target].name)),
+            "title": f"附件{a.number}：{a.label}.{a.extension}",
+            "download": f"{a.label}.{a.extension}",
+            "type": a.type_name,
+            "size": size_text(a.size),
+        }
+        for a in attachments
+    ]
+
+
 def render_article(
     item: ContentItem,
     matrix: Matrix,
@@ -288,7 +334,14 @@ def render_article(
             refs.append(ref)
         return f"{PLACEHOLDER}{refs.index(ref)}"
 
-    body = render_body(item.body, image_src=image_src)
+    attachments = published_attachments(item, matrix)
+    files = attachment_assets(attachments)
+
+    def link_href(href: str) -> str:
+        asset = files.get(unquote(href.split("#", 1)[0].split("?", 1)[0]))
+        return quote(theme.relative(page_path, "/" + asset.name)) if asset is not None else href
+
+    body = render_body(item.body, image_src=image_src, link_href=link_href)
     made = [pictures.make(ref, "body", url_encoded=True) for ref in refs]
 
     def replace_img(match: re.Match) -> str:
@@ -305,7 +358,7 @@ def render_article(
     html = _ALIGN.sub(lambda m: f' class="align-{m[1]}"', _shift_headings(html))
 
     cover = None
-    if item.meta.cover:
+    if item.meta.cover and not _cover_in_body(item, refs):
         cover = pictures.make(item.meta.cover, "cover").tag(page_path, _escape(entry.title), lazy=False)
 
     column = matrix.column(entry.column)
@@ -320,5 +373,7 @@ def render_article(
         published_machine=theme.machine_time(published, matrix),
         cover=Markup(cover) if cover else None,
         body=Markup(html),
+        attachments=_attachment_list(attachments, files, page_path),
     )
-    return ArticlePage(entry, page, tuple(pictures.assets[name] for name in sorted(pictures.assets)))
+    assets = {**pictures.assets, **{a.name: a for a in files.values()}}
+    return ArticlePage(entry, page, tuple(assets[name] for name in sorted(assets)))

@@ -27,6 +27,7 @@ from channels.wechat.theme import (
     nesting_depth,
     style_for_wechat,
 )
+from publisher.content.attachments import Attachment, published_attachments
 from publisher.content.model import ContentItem, TargetSpec
 from publisher.content.urls import article_url
 from publisher.render.images import (
@@ -213,14 +214,27 @@ def _references_block(refs: _References, first: int) -> str:
             + "".join(lines) + "</section>")
 
 
-def article_html(item: ContentItem, body_images: _BodyImages, theme: str) -> str:
+def attachments_block(attachments: list[Attachment], page_url: str) -> str:
+    """WeChat cannot offer files for download: the attachments are listed by name, type and size,
+    with the site page that has them (also the article's “阅读原文” link)."""
+    if not attachments:
+        return ""
+    lines = "".join(f'<p class="wx-attachment">{html.escape(a.display(), quote=False)}</p>' for a in attachments)
+    note = f"附件请到门户网站下载：{page_url}" if page_url else "附件请到门户网站下载"
+    return ('<section class="wx-attachments"><p class="wx-attachments-title">附件</p>' + lines
+            + f'<p class="wx-attachments-note">{html.escape(note, quote=False)}</p></section>')
+
+
+def article_html(item: ContentItem, body_images: _BodyImages, theme: str,
+                 attachments: list[Attachment] | None = None, page_url: str = "") -> str:
     refs = _References()
     body = render_body(item.body, image_src=body_images.src, link_href=refs.href)
     first = body.html.count('class="footnote-item"') + 1  # after the item's own footnotes
     rewriter = _WeChatRewriter(refs, first)
     rewriter.feed(body.html)
     rewriter.close()
-    inner = _EMPTY_PARAGRAPH.sub("", "".join(rewriter.out)) + _references_block(refs, first)
+    inner = (_EMPTY_PARAGRAPH.sub("", "".join(rewriter.out)) + attachments_block(attachments or [], page_url)
+             + _references_block(refs, first))
     return style_for_wechat(f'<section class="wx-article">{inner}</section>', theme)
 
 
@@ -287,7 +301,9 @@ def render_article(item: ContentItem, config: WeChatConfig, context: RenderConte
     notes: list[Note] = []
     if not load_theme(config.theme)[1]:
         notes.append(Note("wechat-theme-unknown", f"排版主题“{config.theme}”不存在，已使用默认主题", warning=True))
-    content = article_html(item, body_images, config.theme)
+    attachments = published_attachments(item, context.matrix)
+    content = article_html(item, body_images, config.theme, attachments,
+                           article_url(item, context.matrix) if attachments else "")
     depth = nesting_depth(content)
     if depth > MAX_HTML_DEPTH:
         notes.append(Note("wechat-too-deep", f"正文的层级嵌套过深（{depth} 层，上限 {MAX_HTML_DEPTH} 层），请简化正文中的 HTML"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from channels.base import Asset, RenderContext
 from channels.weibo.length import fit, weibo_length
+from publisher.content.attachments import Attachment, published_attachments
 from publisher.content.model import ContentItem, TargetSpec
 from publisher.content.urls import article_url
 from publisher.render.images import ImageCache, ImageProblem, inspect, is_remote, read_local
@@ -39,18 +40,36 @@ def weibo_spec(item: ContentItem) -> TargetSpec | None:
     return (item.meta.targets or {}).get("weibo")
 
 
-def post_text(item: ContentItem, url: str, limit: int, url_weight: float) -> str:
+def attachments_note(attachments: list[Attachment], room: float) -> str:
+    """The attachments as text (a post cannot carry files): their names when they fit in `room`,
+    else how many; the link that follows leads to the page that has them."""
+    if not attachments:
+        return ""
+    names = f"（附件：{'、'.join(f'{a.label}.{a.extension}' for a in attachments)}，见链接）"
+    return names if weibo_length(names) <= room else f"（附件{len(attachments)}个，见链接）"
+
+
+def post_text(item: ContentItem, url: str, limit: int, url_weight: float,
+              attachments: list[Attachment] | None = None) -> str:
     spec = weibo_spec(item)
+    attachments = attachments or []
     if spec is not None and spec.text:
         head = spec.text
+        note = attachments_note(attachments, limit - weibo_length(f"{head} {url}", url_weight))
+        if weibo_length(f"{head}{note} {url}", url_weight) <= limit:
+            head += note  # the editor's words are never cut; the note only goes where it fits
     else:
         head = f"【{item.meta.title}】"
         summary = item.meta.summary or " ".join(plain_text(item.body).split())
         # Room left for the summary: the limit minus the title, the link and one space.
         room = limit - weibo_length(f"{head} {url}", url_weight)
+        note = attachments_note(attachments, room / 2)
         if item.meta.summary is None:
-            summary = fit(summary, max(room, 0))
-        head += summary
+            summary = fit(summary, max(room - weibo_length(note), 0))
+        elif weibo_length(summary + note) > room:
+            note = attachments_note(attachments, 0)  # the short form, or nothing
+            note = note if weibo_length(summary + note) <= room else ""
+        head += summary + note
     return f"{head} {url}"
 
 
@@ -81,7 +100,7 @@ def _picture(item: ContentItem, cache: ImageCache | None) -> tuple[list[Asset], 
 
 def render_post(item: ContentItem, context: RenderContext, *, limit: int, url_weight: float) -> Post:
     url = article_url(item, context.matrix)
-    text = post_text(item, url, limit, url_weight)
+    text = post_text(item, url, limit, url_weight, published_attachments(item, context.matrix))
     payload = {"text": text, "length": weibo_length(text, url_weight), "limit": limit, "url": url}
     assets, notes = _picture(item, context.image_cache)
     return Post(payload, assets, notes)

@@ -2,7 +2,8 @@
 
 - A UTF-8 BOM is dropped and CRLF/CR line endings become LF (whole file).
 - The body gets exactly the typography edits the check reports (same edit list), so a fixed body
-  checks clean. Code blocks, URLs and HTML addresses are never touched.
+  checks clean. Code blocks, URLs and HTML addresses are never touched. A heading at the top of
+  the body that repeats the title goes (the title comes from front matter).
 - The front matter keeps its bytes (apart from line endings): its meaning is the editor's.
   One exception, when the matrix is given: Traditional characters in the texts of an item that
   goes to a Simplified account are converted (body and reader-facing fields only; script.py).
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.checks.layout import strip_repeated_title
 from publisher.checks.script import simplified_file_text
 from publisher.checks.typography import HOUSE_STYLE, configure, fixed_markdown
 from publisher.content.frontmatter import FrontMatterError, split_front_matter
@@ -60,7 +62,11 @@ def fixed_text(raw: bytes, style: TypographyStyle = HOUSE_STYLE) -> tuple[str, F
     if split is not None and split.body:
         lines = text.split("\n")
         head = "\n".join(lines[: split.body_line - 1])
-        new_body = fixed_markdown(split.body, style)
+        titles = [str(split.data.get("title") or "")] + [
+            str(spec.get("title")) for spec in (split.data.get("targets") or {}).values()
+            if isinstance(spec, dict) and spec.get("title")
+        ] if isinstance(split.data, dict) else []
+        new_body = fixed_markdown(strip_repeated_title(split.body, titles), style)
         if new_body != split.body:
             text = head + "\n" + new_body
             body_changed = True

@@ -39,6 +39,7 @@ _PROTECTED = re.compile(
     r"|\]\([^)\n]*\)"  # link / image target
     r"|\]\[[^\]\n]*\]"  # reference label
     r"|^ {0,3}\[[^\]\n]+\]:.*$"  # reference definition
+    r"|^ {0,3}:{3,}.*$"  # notice block fence (`::: 落款`)
     r"|<[a-zA-Z/!][^>\n]*>"  # HTML tag or autolink
     r"|(?:https?|ftp|mailto):[^\s<>()（）\u3000-\u303f\uff00-\uffef]+"  # bare URL
     r"|www\.[^\s<>()（）\u3000-\u303f\uff00-\uffef]+",

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.checks.attachments import check_attachments
 from publisher.checks.context import CheckContext
 from publisher.checks.images import check_images
+from publisher.checks.layout import check_layout
 from publisher.checks.placeholders import check_placeholders
 from publisher.checks.review import check_review
 from publisher.checks.schedule import check_schedule
@@ -43,7 +45,9 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     check_words,
     check_script,
     check_typography,
+    check_layout,
     check_images,
+    check_attachments,
 )
 
 POOL_THRESHOLD = 500  # below this, starting worker processes costs more than it saves

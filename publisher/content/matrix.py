@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from publisher.content.attachment_types import DEFAULT_MAX_BYTES as DEFAULT_ATTACHMENT_BYTES
+from publisher.content.attachment_types import DEFAULT_TYPES, FORBIDDEN_TYPES
 from publisher.content.findings import Finding
 from publisher.content.notifications import NotifySettings
 from publisher.content.picture_limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
@@ -137,6 +139,23 @@ class CheckLimits(_Strict):
                                   description="单张图片像素上限，默认 2 亿像素（相机原图都在此以内；防“解压炸弹”）")
 
 
+class AttachmentSettings(_Strict):
+    """`[attachments]`: which files a notice may carry (附件) and how large."""
+
+    types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES),
+                             description="允许的附件类型（扩展名，小写，不带点）")
+    max_bytes: int = Field(DEFAULT_ATTACHMENT_BYTES, ge=1, description="单个附件大小上限（字节），默认 20 MB")
+
+    @field_validator("types")
+    @classmethod
+    def _never_programs(cls, value: list[str]) -> list[str]:
+        cleaned = [t.strip().lower().lstrip(".") for t in value]
+        forbidden = sorted(set(cleaned) & FORBIDDEN_TYPES)
+        if forbidden:
+            raise ValueError(f"附件类型不能包含可执行程序、脚本或网页文件：{'、'.join(forbidden)}")
+        return cleaned
+
+
 class TypographyStyle(_Strict):
     """`[typography]`: the house style the typography check and `--fix` apply. The defaults are
     公文 style (GB/T 15834 punctuation, GB/T 15835 numbers); an office that writes otherwise
@@ -210,6 +229,7 @@ class Matrix(_Strict):
     placeholders: PlaceholderRules = Field(default_factory=PlaceholderRules)
     checks: CheckLimits = Field(default_factory=CheckLimits)
     typography: TypographyStyle = Field(default_factory=TypographyStyle)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     report: ReportRules = Field(default_factory=ReportRules)
     inspection: InspectionSettings = Field(default_factory=InspectionSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)

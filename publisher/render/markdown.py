@@ -1,6 +1,17 @@
 """Markdown bodies to safe HTML: markdown-it-py (CommonMark, tables, footnotes) and an nh3
 allow-list, so raw HTML an editor pastes can never carry script into any channel.
 
+Notice layout (公文格式): fenced blocks mark the parts of a 通知 that are not running text —
+
+    ::: 主送            ::: 附件说明          ::: 落款              ::: 成文日期
+    各区数据管理部门：   附件：1. 申报表       滨江市数据管理局       2026年11月6日
+    :::                 :::                  2026年11月6日          :::
+                                             :::
+
+Each becomes `<section class="notice-…">` with its lines kept as lines; the channels' styles
+place them (落款 and 成文日期 right-aligned on the site and in WeChat); plain text (Weibo,
+digests) just reads the words.
+
 Renderers pass two small callbacks to say where images and links go (WeChat: CDN placeholders and
 numbered footnotes; site: asset URLs), and get back the HTML plus what was referenced.
 """
@@ -15,7 +26,10 @@ from functools import cache
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from publisher.content.notice import NOTICE_BLOCKS
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "del", "div", "em", "figcaption",
@@ -34,8 +48,9 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "asset"}
 # Footnote markup from mdit-py-plugins uses these classes; keep them so themes can style it.
+NOTICE_CLASSES = set(NOTICE_BLOCKS.values())
 ALLOWED_CLASSES = {
-    "section": {"footnotes"},
+    "section": {"footnotes", *NOTICE_CLASSES},
     "hr": {"footnotes-sep"},
     "a": {"footnote-ref", "footnote-backref"},
     "sup": {"footnote-ref"},
@@ -53,12 +68,42 @@ class Body:
     links: list[str] = field(default_factory=list)  # external link targets, in order
 
 
+def notice_block(info: str) -> str | None:
+    """The class for a `::: 落款` line's name, or None for a name that is not a notice block."""
+    return NOTICE_BLOCKS.get(info.strip())
+
+
+def _render_notice(renderer, tokens: list[Token], index: int, options, env) -> str:
+    token = tokens[index]
+    if token.nesting == 1:
+        return f'<section class="{notice_block(token.info) or "notice"}">\n'
+    return "</section>\n"
+
+
 @cache
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.use(container_plugin, "notice", validate=lambda params, *_: notice_block(params) is not None,
+           render=_render_notice)
     return md
+
+
+def _keep_notice_lines(tokens: list[Token]) -> list[Token]:
+    """Inside a notice block every line is a line (a 落款 is organ, then date): soft breaks
+    become hard ones."""
+    depth = 0
+    for token in tokens:
+        if token.type == "container_notice_open":
+            depth += 1
+        elif token.type == "container_notice_close":
+            depth -= 1
+        elif depth and token.type == "inline":
+            for child in token.children or []:
+                if child.type == "softbreak":
+                    child.type, child.tag = "hardbreak", "br"
+    return tokens
 
 
 def parse(text: str) -> list[Token]:
@@ -86,7 +131,7 @@ def render_body(
     """
     body = Body(html="")
     md = _parser()
-    html = md.renderer.render(md.parse(text), md.options, {})
+    html = md.renderer.render(_keep_notice_lines(md.parse(text)), md.options, {})
 
     # Every <img>/<a> — from Markdown or raw HTML alike — passes through here, in document order.
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -124,13 +169,17 @@ def render_body(
 def plain_text(text: str) -> str:
     """The body's readable text (for digests and summaries): no markup, no footnote bodies."""
     parts: list[str] = []
-    skip = 0
+    skip = notice = 0
     for token in parse(text):
         if token.type == "footnote_block_open":
             skip += 1
         elif token.type == "footnote_block_close":
             skip -= 1
+        elif token.type in ("container_notice_open", "container_notice_close"):
+            notice += 1 if token.nesting == 1 else -1
         elif token.type == "inline" and not skip:
-            pieces = [c.content for c in (token.children or []) if c.type in {"text", "code_inline"}]
+            # A 落款's lines (organ, date) read as two phrases, not one run-on word.
+            kinds = {"text", "code_inline", "softbreak", "hardbreak"} if notice else {"text", "code_inline"}
+            pieces = [" " if c.type.endswith("break") else c.content for c in (token.children or []) if c.type in kinds]
             parts.append("".join(pieces))
     return "\n".join(p for p in parts if p.strip())
