@@ -5,8 +5,8 @@ the notice takes the files down with the page."""
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import threading
 from pathlib import Path
 

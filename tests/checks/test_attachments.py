@@ -13,7 +13,7 @@ from publisher.checks import check_items, is_publishable
 from publisher.checks.attachments import check_attachments
 from publisher.checks.context import CheckContext
 from publisher.content.attachments import published_attachments
-from publisher.content.matrix import Matrix, MatrixError, load_matrix
+from publisher.content.matrix import MatrixError, load_matrix
 from publisher.render.renditions import channel_for
 from tests.attachment_fixtures import ATTACHMENTS, FRONT, ITEM_ID, pdf, write_notice
 
