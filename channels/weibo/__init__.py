@@ -55,7 +55,7 @@ class WeiboChannel(RemoteChannel):
         notes = self._notes.get(rendition.content_hash)
         if notes is None:
             notes = render_post(item, self.context, limit=self.config.text_limit, url_weight=self.config.url_weight).notes
-        return check_post(item, rendition, notes, self.safe_domains)
+        return check_post(item, rendition, notes, self.safe_domains, self.context.matrix)
 
     # The network side (channels/weibo/publishing.py) is imported on first use, so rendering
     # and checking work without the HTTP stack.

@@ -6,6 +6,7 @@ keeps 10,000 items fast, so they live here and every check reads them from the c
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ class CheckContext:
     strict_review: bool = False
     words: object = None  # publisher.checks.words.WordMatcher, built lazily
     placeholders: object = None  # publisher.checks.placeholders.PlaceholderMatcher
+    # Prepared images for the channel checks' renditions (publisher.render.images.ImageCache);
+    # None prepares every time.
+    image_cache: object = None
     image_results: dict[tuple, list[tuple[str, str, Severity]]] = field(default_factory=dict)
     host_results: dict[str, tuple[str, str, Severity] | None] = field(default_factory=dict)
 
@@ -34,7 +38,19 @@ class CheckContext:
 
         allow_remote = bool(settings.allow_remote_images) if settings is not None else False
         return cls(matrix, allow_remote, strict_review, WordMatcher(matrix.words),
-                   PlaceholderMatcher.build(matrix.placeholders))
+                   PlaceholderMatcher.build(matrix.placeholders), image_cache=image_cache_for(settings))
+
+
+def image_cache_for(settings: Settings | None):
+    """The installation's image cache when its state folder exists (what the planner uses), else
+    the user's cache folder: `check` in an editor's repo (the pre-commit hook) must not leave a
+    `.state` folder behind, and must not re-encode every picture on every commit either."""
+    from publisher.render.images import ImageCache
+
+    if settings is not None and settings.state_dir.is_dir():
+        return ImageCache(settings.state_dir / "cache" / "images")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return ImageCache(Path(base) / "matrix-publisher" / "images")
 
 
 class TextMap:

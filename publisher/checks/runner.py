@@ -34,8 +34,8 @@ from publisher.settings import Settings
 
 ItemCheck = Callable[[ContentItem, CheckContext], list[Finding]]
 
-# Every item check, in report order. Channel-specific checks (title length, digest, cover ratio —
-# through each channel class's `check`) are added here as one more entry.
+# Every item check, in report order. Channel checks (title length, digest, cover, Weibo length —
+# each channel class's `check` on its rendition) come on top, per target: publisher/checks/verdict.py.
 ITEM_CHECKS: tuple[ItemCheck, ...] = (
     check_review,
     check_schedule,
@@ -105,13 +105,16 @@ def run_item_checks(item: ContentItem, ctx: CheckContext) -> list[Finding]:
 
 def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bool = True
                 ) -> tuple[list[Finding], list[ContentItem]]:
+    """Load each file and judge it as publishing would (item checks + every target's channel check)."""
+    from publisher.checks.verdict import judge
+
     findings: list[Finding] = []
     items: list[ContentItem] = []
     for path in files:
         item, load_findings = load_item(path, root, ctx.matrix)
         findings.extend(load_findings)
         if item is not None:
-            findings.extend(run_item_checks(item, ctx))
+            findings.extend(judge(item, ctx).all_findings())
             if keep_items:
                 items.append(item)
     return findings, items
@@ -120,11 +123,12 @@ def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bo
 _worker_ctx: CheckContext | None = None
 
 
-def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool) -> None:
+def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool, image_cache: object) -> None:
     global _worker_ctx
     configure()
     _worker_ctx = CheckContext.build(matrix, strict_review=strict)
     _worker_ctx.allow_remote_images = allow_remote
+    _worker_ctx.image_cache = image_cache
 
 
 def _check_chunk(files: list[Path], root: Path, keep_items: bool) -> tuple[list[Finding], list[ContentItem]]:
@@ -163,7 +167,7 @@ def check_items(
     if count > 1 and len(files) > POOL_THRESHOLD:
         chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
         with worker_pool(count, initializer=_init_worker,
-                         initargs=(matrix, ctx.allow_remote_images, strict_review)) as pool:
+                         initargs=(matrix, ctx.allow_remote_images, strict_review, ctx.image_cache)) as pool:
             for findings, items in pool.map(_check_chunk, chunks, [root] * len(chunks), [keep_items] * len(chunks)):
                 report.findings.extend(findings)
                 report.items.extend(items)

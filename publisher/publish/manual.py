@@ -111,12 +111,11 @@ def republish(
     reason: str = "编辑手动重发",
 ) -> Republished:
     """New manual rows for the item's current version on each chosen target, due now."""
-    from publisher.checks import is_publishable
+    from publisher.checks import judge_for_publishing
     from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
     from publisher.content.matrix import load_matrix
     from publisher.content.source import take_snapshot
     from publisher.content.versions import load_version, store_version, version_hash
-    from publisher.render.renditions import targets_for
     from publisher.schedule.planner import snapshot_cache
 
     settings, ledger = runtime.settings, runtime.ledger
@@ -128,15 +127,18 @@ def republish(
     item, findings = load_item(path, snapshot.root, matrix)
     if item is None:
         raise ManualError("；".join(f.message for f in findings if f.is_error) or f"条目 {item_id} 无法读取")
-    ok, reasons = is_publishable(item, matrix, settings)
-    if not ok:
-        raise ManualError("条目目前不能发布：" + "；".join(f"{f.message}（{f.location}）" for f in reasons[:3]))
-    targets = [
-        a for a in targets_for(item, matrix)
-        if (channel is None or a.channel == channel) and (account is None or a.id == account)
+    verdict = judge_for_publishing(item, matrix, settings)
+    chosen = [
+        t for t in verdict.targets
+        if (channel is None or t.account.channel == channel) and (account is None or t.account.id == account)
     ]  # fmt: skip
-    if not targets:
+    if not chosen:
         raise ManualError("没有符合条件的发布渠道或账号")
+    # What publishing enforces, for the targets asked for: the item's errors and theirs.
+    reasons = list({id(f): f for t in chosen for f in verdict.errors_for(t)}.values())
+    if reasons:
+        raise ManualError("条目目前不能发布：" + "；".join(f"{f.message}（{f.location}）" for f in reasons[:3]))
+    targets = [t.account for t in chosen]
     vhash = version_hash(item)
     store_version(item, settings.state_dir, vhash)
     meta = item.meta

@@ -18,18 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from publisher.checks import is_publishable
+from publisher.checks import judge_for_publishing
 from publisher.content.findings import Finding
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
 from publisher.content.versions import store_version, version_hash
 from publisher.ledger import Ledger, Publication, State
-from publisher.render.renditions import (
-    RenderingError,
-    image_cache_in,
-    render_and_check,
-    targets_for,
-)
+from publisher.render.renditions import image_cache_in
 from publisher.settings import Settings
 
 PENDING = (State.SCHEDULED, State.BLOCKED, State.QUEUED)
@@ -105,15 +100,13 @@ class Planner:
                 item.id, vhash, meta.title, department=meta.department, publish_at=meta.publish_at,
                 expire_at=meta.expire_at, draft=meta.draft, commit=commit,
             )
-        _, item_findings = is_publishable(item, self.matrix, self.settings)
+        # The same verdict `publisher check` reports: item checks + each target's channel check.
+        verdict = judge_for_publishing(item, self.matrix, self.settings, self.cache)
         wanted = set()
-        for account in targets_for(item, self.matrix):
+        for target in verdict.targets:
+            account = target.account
             wanted.add((account.channel, account.id))
-            try:
-                rendition, channel_findings = render_and_check(item, self.matrix, account, self.cache)
-                rhash, reason = rendition.content_hash, _reason([*item_findings, *channel_findings])
-            except RenderingError as exc:
-                rhash, reason = "", str(exc)
+            rhash, reason = target.content_hash, _reason(verdict.errors_for(target))
             self.target(item, account.channel, account.id, rows, version_id, rhash, reason)
         # Targets dropped from the item's front matter: cancel what has not gone out.
         for row in rows:
