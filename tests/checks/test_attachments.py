@@ -26,7 +26,10 @@ def test_three_good_attachments_pass_and_are_numbered_with_name_type_and_size(tm
     root, matrix, item = write_notice(tmp_path)
     assert codes(item, matrix) == []
     report = check_items(root, matrix)
-    assert report.errors == [], [str(f) for f in report.errors]
+    # `check` also runs the channel checks: the notice has no picture, so WeChat would hold it for
+    # its cover (tests/checks/test_channel_checks.py); nothing else may object to it.
+    others = [f for f in report.errors if f.code != "wechat-cover-missing"]
+    assert others == [], [str(f) for f in others]
     shown = [a.display() for a in published_attachments(item, matrix)]
     sizes = [-(-len(ATTACHMENTS[name]) // 1024) for name in ATTACHMENTS]
     assert shown == [
