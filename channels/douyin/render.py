@@ -1,0 +1,56 @@
+"""A content item as a 抖音 post: the generated video, its cover frame, and the post's text.
+
+Pure and deterministic like the other renderers: the storyboard comes from the item and the
+account, the video from the storyboard (channels/douyin/video.py), so preview, check, plan and
+publish see the same bytes. The video is cached by a hash of everything that decides its bytes,
+in memory and beside the prepared-image cache, so only the first render of an item pays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from channels.base import Asset, RenderContext
+from channels.douyin.config import DouyinConfig
+from channels.douyin.script import Note, storyboard
+from channels.douyin.video import cache_for, render_video
+from publisher.content.model import ContentItem
+
+VIDEO_ROLE = "video"
+
+
+@dataclass
+class Post:
+    payload: dict
+    assets: list[Asset]
+    notes: list[Note] = field(default_factory=list)
+
+
+def render_post(item: ContentItem, config: DouyinConfig, account_name: str, context: RenderContext) -> Post:
+    board = storyboard(item, config, account_name)
+    folder = None
+    if context.image_cache is not None and context.image_cache.folder is not None:
+        folder = context.image_cache.folder / "douyin-video"
+    video = render_video(board, config, cache_for(folder))
+    name = f"video/{video.key[:16]}.mp4"
+    assets = [
+        Asset(name, video.data, "video/mp4", VIDEO_ROLE, "", 1080, 1920),
+        Asset(f"video/{video.key[:16]}-cover.jpg", video.cover_jpeg, "image/jpeg", "cover", "", 1080, 1920),
+    ]
+    payload = {
+        "text": board.text,
+        "title": board.title,
+        "topics": board.topics,
+        "captions": board.captions,
+        "scripted": board.scripted,
+        "pictures": [p.ref for p in board.pictures],
+        "music": board.music_name,
+        "video": name,
+        "size": len(video.data),
+        "duration": video.duration,
+        "fps": video.fps,
+        "width": 1080,
+        "height": 1920,
+        "cover_tsp": video.cover_tsp,
+    }
+    return Post(payload, assets, list(board.notes))

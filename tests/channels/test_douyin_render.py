@@ -1,0 +1,161 @@
+"""The 抖音 rendition: a real MP4 decoded with PyAV (resolution, codec, duration, audio, captions
+burned in), deterministic, cached by content hash; limits as findings with file:line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from douyin_fixtures import decode, load, make_repo
+
+from channels.douyin import frames
+from channels.douyin.config import DouyinConfig
+from channels.douyin.script import captions_from_body, storyboard
+from channels.douyin.video import VideoCache, cache_key, render_video
+from channels.registry import available
+from publisher.render.images import ImageCache
+
+
+def video_of(rendition):
+    return next(a for a in rendition.assets if a.role == "video")
+
+
+def test_registered_only_through_the_entry_point():
+    from channels import registry
+
+    assert "douyin" not in registry._BUILTIN
+    assert available()["douyin"].__name__ == "DouyinChannel"
+
+
+def test_mp4_is_1080x1920_h264_aac_with_the_scripted_duration(tmp_path):
+    make_repo(tmp_path, pictures=2, script=["第一条字幕", "第二条字幕", "第三条字幕"])
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    facts, decoded, audio = decode(video_of(rendition).data)
+    assert (facts["codec"], facts["width"], facts["height"], facts["pix_fmt"]) == ("h264", 1080, 1920, "yuv420p")
+    assert facts["audio"] == ["aac"] and facts["audio_rate"] == [44_100]
+    # title 1 s + 3 captions × 1 s + closing 1 s, at 6 fps
+    assert rendition.payload["duration"] == pytest.approx(5.0)
+    assert len(decoded) == 30
+    assert facts["duration"] == pytest.approx(5.0, abs=0.1)
+    assert audio.shape[1] / 44_100 == pytest.approx(5.0, abs=0.1)
+    assert float(np.abs(audio).max()) < 1e-3  # no music named: a silent track
+    assert rendition.payload["captions"] == ["第一条字幕", "第二条字幕", "第三条字幕"]
+    assert rendition.payload["text"] == "第三届滨江开放数据创新应用大赛启动报名 #开放数据 #创新大赛"
+
+
+def test_caption_is_burned_into_the_picture_frames(tmp_path):
+    make_repo(tmp_path, pictures=1, script=["数据赋能 智惠民生"])
+    item, channel = load(tmp_path)
+    config = channel.config
+    _, decoded, _ = decode(video_of(channel.render(item)).data)
+    # Frame 8: 2 frames into the one scene (title card = frames 0..5, scene = 6..11).
+    time, caption_frame = decoded[8]
+    assert time == pytest.approx(8 / 6)
+    board = storyboard(item, config, "滨江数据")
+    canvas = frames.picture_canvas(board.pictures[0].data, 0)
+    plain = np.asarray(frames.pan_zoom(canvas, 2 / 5), dtype=np.int16)
+    shown = np.asarray(caption_frame, dtype=np.int16)
+    overlay = np.asarray(frames.caption_overlay("数据赋能 智惠民生").getchannel("A"))
+    band = overlay > 0
+    outside = np.abs(shown - plain)[~band].mean()
+    inside = np.abs(shown - plain)[band].mean()
+    assert outside < 6, "the picture itself matches a Pillow drawing of the same pan/zoom step"
+    assert inside > 40, "the caption band changes the picture where it is drawn"
+    # and the caption frame is not the title card
+    assert np.abs(shown - np.asarray(decoded[2][1], dtype=np.int16)).mean() > 20
+
+
+def test_same_item_twice_gives_the_same_bytes_and_frames(tmp_path):
+    make_repo(tmp_path, pictures=2)
+    item, channel = load(tmp_path)
+    config = channel.config
+    board = storyboard(item, config, "滨江数据")
+    first = render_video(board, config, VideoCache(None))
+    second = render_video(board, config, VideoCache(None))  # a fresh cache: encoded again
+    assert first.data == second.data
+    frames_a = [np.asarray(im) for _, im in decode(first.data)[1]]
+    frames_b = [np.asarray(im) for _, im in decode(second.data)[1]]
+    assert all((a == b).all() for a, b in zip(frames_a, frames_b, strict=True))
+    # the rendition's hash is therefore stable too
+    assert channel.render(item).content_hash == channel.render(item).content_hash
+
+
+def test_video_is_cached_on_disk_by_content_hash(tmp_path):
+    make_repo(tmp_path / "repo", pictures=1)
+    item, channel = load(tmp_path / "repo")
+    channel.context = channel.context.__class__(matrix=channel.context.matrix, image_cache=ImageCache(tmp_path / "cache"))
+    rendition = channel.render(item)
+    board = storyboard(item, channel.config, "滨江数据")
+    key = cache_key(board, channel.config)
+    stored = tmp_path / "cache" / "douyin-video" / key[:2] / f"{key}.mp4"
+    assert stored.read_bytes() == video_of(rendition).data
+    assert VideoCache(tmp_path / "cache" / "douyin-video").get(key).data == stored.read_bytes()
+    # another caption changes the key
+    other = storyboard(item, channel.config, "另一个账号")
+    assert cache_key(other, channel.config) != key
+
+
+def test_music_from_the_content_repo_is_the_audio_track(tmp_path):
+    make_repo(tmp_path, pictures=1, music=True, logo=True)
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    _, decoded, audio = decode(video_of(rendition).data)
+    assert rendition.payload["music"] == "media/theme.wav"
+    loud = float(np.sqrt((audio[:, : 44_100] ** 2).mean()))
+    assert loud > 0.05, "the sine is heard"
+    # looped past its 1.5 s and faded out at the end
+    assert float(np.abs(audio[:, 2 * 44_100: 3 * 44_100]).max()) > 0.1
+    assert float(np.abs(audio[:, -200:]).max()) < 0.05
+    assert channel.check(item, rendition) == [] or all(not f.is_error for f in channel.check(item, rendition))
+
+
+def test_captions_from_lead_paragraphs_pack_sentences():
+    body = "第一句话。第二句话！\n\n## 小标题\n\n第三段很长很长很长很长很长很长很长很长很长很长，后半句也很长很长很长很长很长很长很长。\n"
+    captions = captions_from_body(body, limit=16, count=10)
+    assert captions[0] == "第一句话。第二句话！"
+    assert all(len(c) <= 16 for c in captions)
+    assert "小标题" not in "".join(captions)
+    assert captions_from_body(body, limit=16, count=1) == ["第一句话。第二句话！"]
+
+
+def test_limits_are_findings_with_file_and_line(tmp_path):
+    index = make_repo(
+        tmp_path, pictures=1, tags=["一", "二", "三", "四", "五", "六"],
+        douyin_title="很长" * 30, options={"duration_max": 3.0},
+    )
+    item, channel = load(tmp_path)
+    findings = {f.code: f for f in channel.check(item, channel.render(item))}
+    lines = index.read_text(encoding="utf-8").splitlines()
+    title = findings["douyin-title-too-long"]
+    assert title.path == "items/2026/11/contest/index.md"
+    assert "title:" in lines[title.line - 1] and "很长" in lines[title.line - 1]
+    topics = findings["douyin-too-many-topics"]
+    assert lines[topics.line - 1].startswith("tags:")
+    assert "6 个" in topics.message
+    assert "douyin-too-long" in findings and findings["douyin-too-long"].is_error
+
+
+def test_missing_music_file_is_an_error_finding(tmp_path):
+    make_repo(tmp_path, pictures=1, options={"music": "media/nothing.mp3"})
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    codes = [f.code for f in channel.check(item, rendition) if f.is_error]
+    assert "douyin-file-missing" in codes
+    assert rendition.payload["music"] is None
+
+
+def test_item_without_pictures_still_renders_with_a_warning(tmp_path):
+    make_repo(tmp_path, pictures=0, script=["只有文字"])
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    facts, decoded, _ = decode(video_of(rendition).data)
+    assert facts["width"] == 1080 and len(decoded) == 18
+    warnings = [f.code for f in channel.check(item, rendition) if not f.is_error]
+    assert "douyin-no-pictures" in warnings
+
+
+def test_config_defaults_stay_within_documented_platform_limits():
+    config = DouyinConfig()
+    assert config.duration_max <= 15 * 60
+    assert config.simple_upload_max <= 128 * 1024 * 1024
+    assert config.part_size >= 5 * 1024 * 1024
