@@ -1,6 +1,6 @@
 """Every benchmark, side by side with its peers and floors; results into bench/RESULTS.md.
 
-    python -m bench.run [--quick] [--only site,images,render,publish] [--no-write]
+    python -m bench.run [--quick] [--only site,images,render,publish,douyin] [--no-write]
 
 `make bench` runs this. `--quick` is a smoke run on tiny inputs (minutes, not a measurement: it
 writes nothing unless --write is given). A full run takes about 15–20 minutes on 2 CPUs: the
@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 
-from bench import image_bench, publish_bench, render_bench, site_bench
+from bench import douyin_bench, image_bench, publish_bench, render_bench, site_bench
 from bench.measure import write_section
 
 BENCHES = {
@@ -23,6 +23,7 @@ BENCHES = {
     "site": (site_bench, lambda quick: site_bench.run(300 if quick else 10_000, quick)),
     "render": (render_bench, lambda quick: render_bench.run(300 if quick else 10_000, quick)),
     "publish": (publish_bench, lambda quick: publish_bench.run(quick)),
+    "douyin": (douyin_bench, lambda quick: douyin_bench.run(quick)),
 }
 
 
