@@ -55,6 +55,44 @@ class DouyinChannel(RemoteChannel):
             notes = render_post(item, self.config, self.account.name, self.context).notes
         return check_post(item, rendition, notes, self.config, self.account.id)
 
+    # -- accounts, preview, sandbox (the core asks the channel; it never names it) -------------
+    secrets = ("secret", "refresh_token")  # client_secret; the owner's refresh_token
+    report_order = 40
+    colour = "#fe2c55"
+
+    def endpoint(self) -> str:
+        return self.config.base_url
+
+    def verify(self, state) -> str:
+        """A token refresh (when due) and one read of the account's newest video."""
+        from channels.douyin.client import DouyinClient
+
+        client = DouyinClient(self.account.id, self.config, state)
+        body = client.call("GET", self.config.list_path, what="核验抖音授权", safe_to_repeat=True,
+                           params={"cursor": "0", "count": "1"})
+        return f"抖音授权有效（open_id {self.config.open_id}，可读取作品列表，最近 {len(body.get('list') or [])} 条）"
+
+    def preview(self, item: ContentItem, rendition: Rendition, when) -> str:
+        from channels.douyin.preview import video_pane
+
+        return video_pane(rendition, self.account.name, when)
+
+    @classmethod
+    def sandbox(cls, faults):
+        from channels.douyin.sandbox import DouyinSandbox
+
+        return DouyinSandbox(None, faults)
+
+    @classmethod
+    def sandbox_options(cls, sandbox_url: str) -> dict:
+        return {"base_url": f"{sandbox_url.rstrip('/')}/{cls.name}"}
+
+    @classmethod
+    def sandbox_secrets(cls, account_id: str) -> dict[str, str]:
+        # The sandbox takes any client_secret and accepts `rft.sandbox-…` once as the owner's
+        # authorisation (channels/douyin/sandbox_tokens.py).
+        return {"secret": "sandbox-client-secret", "refresh_token": f"rft.sandbox-{account_id}"}
+
     def _publisher(self, ctx: PublishContext):
         from channels.douyin.publishing import DouyinPublisher
 

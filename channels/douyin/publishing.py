@@ -186,7 +186,7 @@ class DouyinPublisher:
             receipt.phases["published"] = {**receipt.phases.get("published", {}), **published}
         return PublishStatus(state="published", url=url, remote_id=str(item_id))
 
-    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | None:
+    def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition | None = None) -> PublishStatus | None:
         """After a lost answer or a lost worker: the recorded item_id's status; `absent` when no
         create was sent; else the account's newest videos are searched for this text, created
         after the create started. Found → recorded (`reconciled`); not found → None."""

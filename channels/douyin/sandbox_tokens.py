@@ -2,8 +2,9 @@
 
 - `POST /oauth/access_token/` (client_key, client_secret, code, grant_type=authorization_code):
   the owner's one-time authorisation. A code `sandbox-code-<open_id>` authorises that open_id.
-  A refresh token `rft.sandbox-<open_id>` (any suffix after the prefix names the open_id) is
-  also accepted once as a fresh authorisation, so the demo and tests need no browser step.
+  A refresh token starting `rft.sandbox-` is also accepted once as a fresh authorisation, so the
+  demo and tests need no browser step; its open_id is the one its first API call names (the
+  real platform binds it at authorisation; the sandbox cannot know it earlier).
 - access_token lives 15 days, refresh_token 30 days. `POST /oauth/refresh_token/` gives a new
   access token (the old one stops working) and leaves the refresh token's expiry unchanged.
 - `POST /oauth/renew_refresh_token/` swaps the refresh token for a new 30-day one (the old one
@@ -96,7 +97,7 @@ class TokenBook:
         if grant is None and refresh_token.startswith(SEED_PREFIX) and refresh_token not in self.spent_seeds:
             # A seed: the owner's authorisation handed to the operator out of band.
             self.spent_seeds.add(refresh_token)
-            grant = self._grant(refresh_token[len(SEED_PREFIX):], client_key, now)
+            grant = self._grant("", client_key, now)  # open_id bound by the first API call
             del self.by_refresh[grant.refresh_token]
             grant.refresh_token = refresh_token
             self.by_refresh[refresh_token] = grant
@@ -114,6 +115,8 @@ class TokenBook:
                 raise ApiError(2190002, "access_token无效")
             if grant.access_expires_at <= now:
                 raise ApiError(2190008, "access_token过期，请刷新或重新授权")
+            if not grant.open_id:
+                grant.open_id = open_id
             if grant.open_id != open_id:
                 raise ApiError(2190002, "access_token 与 open_id 不匹配")
             return grant

@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -137,7 +139,7 @@ class VideoCache:
         # Several workers may render the same item at once: each writes a temporary file and
         # renames it, and the metadata goes last, so a reader sees a whole entry or none.
         for suffix, data in ((".mp4", video.data), (".jpg", video.cover_jpeg), (".json", json.dumps(meta).encode())):
-            tmp = base.with_suffix(f"{suffix}.{id(data)}.tmp")
+            tmp = base.with_suffix(f"{suffix}.{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_bytes(data)
             tmp.replace(base.with_suffix(suffix))
 

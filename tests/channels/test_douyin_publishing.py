@@ -235,3 +235,16 @@ def test_single_flight_refresh_across_workers_on_redis(sandbox_url, admin, redis
     raw = redis.Redis.from_url(redis_url, decode_responses=True)
     values = [raw.get(k) for k in raw.keys(prefix + "*") if raw.type(k) == "string"]
     assert values and not any(tokens[0] in (v or "") for v in values)
+
+
+def test_verify_and_sandbox_hooks(sandbox_url, admin, monkeypatch, tmp_path):
+    from channels.douyin import DouyinChannel
+
+    make_repo(tmp_path, pictures=0, script=["字幕"], options={"base_url": sandbox_url, "open_id": "open-verify"})
+    item, channel = load(tmp_path)
+    for name, value in DouyinChannel.sandbox_secrets("bj-douyin").items():
+        monkeypatch.setenv("PUBLISHER_SECRET_BJ_DOUYIN" + ("" if name == "secret" else f"_{name.upper()}"), value)
+    sentence = channel.verify(MemoryState())
+    assert "抖音授权有效" in sentence and "open-verify" in sentence
+    assert DouyinChannel.sandbox_options("http://127.0.0.1:8800") == {"base_url": "http://127.0.0.1:8800/douyin"}
+    assert DouyinChannel.sandbox(None).__class__.__name__ == "DouyinSandbox"

@@ -159,3 +159,40 @@ def test_config_defaults_stay_within_documented_platform_limits():
     assert config.duration_max <= 15 * 60
     assert config.simple_upload_max <= 128 * 1024 * 1024
     assert config.part_size >= 5 * 1024 * 1024
+
+
+def test_publisher_render_writes_the_mp4_an_editor_can_play(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    make_repo(tmp_path / "repo", pictures=1, script=["一条字幕"])
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PUBLISHER_CONTENT_DIR", str(tmp_path / "repo"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["render", "2026/11/contest", "--channel", "douyin", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((out / "payload.json").read_text("utf-8"))
+    facts, _, _ = decode((out / payload["video"]).read_bytes())
+    assert (facts["width"], facts["height"]) == (1080, 1920)
+    assert (out / "text.txt").read_text("utf-8").startswith("第三届")
+    # rendered into the state folder's cache: the second render reads it back
+    assert list((tmp_path / "state" / "cache" / "images" / "douyin-video").rglob("*.mp4"))
+
+
+def test_preview_pane_is_a_phone_frame_playing_the_video(tmp_path):
+    import base64
+    import re
+    from datetime import datetime
+
+    make_repo(tmp_path, pictures=1, script=["一条字幕"])
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    html = channel.preview(item, rendition, datetime(2026, 11, 20, 9, 0))
+    assert 'class="video-frame"' in html and "<video controls" in html
+    src = re.search(r'<video[^>]* src="data:video/mp4;base64,([^"]+)"', html).group(1)
+    assert base64.b64decode(src) == video_of(rendition).data
+    assert re.search(r'poster="data:image/jpeg;base64,', html)
+    assert "#开放数据" in html and "一条字幕" in html and "@滨江数据" in html
