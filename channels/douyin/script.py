@@ -23,7 +23,8 @@ from publisher.render.images import ImageProblem, inspect, is_remote, read_local
 from publisher.render.markdown import parse
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_SOFT_BREAK = re.compile(r"(?<=[，、,：:])")
+_SOFT_BREAK = re.compile(r"(?<=[，,：:])")
+_LIST_BREAK = re.compile(r"(?<=[、])")
 _TOPIC_CHARS = re.compile(r"[\s#＃@]+")
 
 
@@ -85,13 +86,23 @@ def lead_paragraphs(body: str) -> list[str]:
     return paragraphs
 
 
-def _pieces(sentence: str, limit: int) -> list[str]:
-    """A sentence longer than a caption, cut at commas, else hard at the limit."""
+def _pieces(sentence: str, limit: int, breaks: re.Pattern = _SOFT_BREAK) -> list[str]:
+    """A sentence longer than a caption, cut at commas (then at 、 inside a list), else hard at
+    the limit."""
     if len(sentence) <= limit:
         return [sentence]
     out: list[str] = []
     current = ""
-    for part in _SOFT_BREAK.split(sentence):
+    for part in breaks.split(sentence):
+        if len(part) > limit and breaks is _SOFT_BREAK:
+            pieces = _pieces(part, limit, _LIST_BREAK)
+            part = pieces.pop()
+            for piece in pieces:
+                if current and len(current) + len(piece) > limit:
+                    out.append(current)
+                    current = piece
+                else:
+                    current += piece
         while len(part) > limit:
             if current:
                 out.append(current)
