@@ -20,6 +20,7 @@ title: 关于开展2026年度数据应用优秀案例征集的通知
 author: 许晴
 department: 办公室
 publish_at: 2026-11-20 09:00
+cover: cover.jpg
 review:
   - stage: 初审
     by: 周敏
@@ -65,6 +66,16 @@ def pdf() -> bytes:
     return b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b"%" * 30000
 
 
+def cover_jpeg() -> bytes:
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (1200, 675), (178, 34, 34))
+    ImageDraw.Draw(picture).rectangle((80, 80, 1120, 595), outline=(255, 215, 0), width=12)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 ATTACHMENTS = {
     "附件1-案例申报表.docx": office_zip("word/document.xml"),
     "附件2-推荐名单汇总表.xlsx": office_zip("xl/workbook.xml"),
@@ -84,6 +95,7 @@ def write_notice(tmp_path: Path, body: str = BODY, files: dict[str, bytes] | Non
     (folder / "index.md").write_text(FRONT + body, "utf-8")
     for name, data in (ATTACHMENTS if files is None else files).items():
         (folder / name).write_bytes(data)
+    (folder / "cover.jpg").write_bytes(cover_jpeg())
     matrix = load_matrix(root)
     item, findings = load_item(folder / "index.md", root, matrix)
     assert item is not None, [str(f) for f in findings]

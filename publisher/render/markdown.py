@@ -167,19 +167,16 @@ def render_body(
 
 
 def plain_text(text: str) -> str:
-    """The body's readable text (for digests and summaries): no markup, no footnote bodies."""
+    """The body's readable text (for digests and summaries): no markup, no footnote bodies, and
+    not the notice blocks (主送机关, 附件说明, 落款 are not what the notice says)."""
     parts: list[str] = []
-    skip = notice = 0
+    skip = 0
     for token in parse(text):
-        if token.type == "footnote_block_open":
+        if token.type in ("footnote_block_open", "container_notice_open"):
             skip += 1
-        elif token.type == "footnote_block_close":
+        elif token.type in ("footnote_block_close", "container_notice_close"):
             skip -= 1
-        elif token.type in ("container_notice_open", "container_notice_close"):
-            notice += 1 if token.nesting == 1 else -1
         elif token.type == "inline" and not skip:
-            # A 落款's lines (organ, date) read as two phrases, not one run-on word.
-            kinds = {"text", "code_inline", "softbreak", "hardbreak"} if notice else {"text", "code_inline"}
-            pieces = [" " if c.type.endswith("break") else c.content for c in (token.children or []) if c.type in kinds]
+            pieces = [c.content for c in (token.children or []) if c.type in {"text", "code_inline"}]
             parts.append("".join(pieces))
     return "\n".join(p for p in parts if p.strip())

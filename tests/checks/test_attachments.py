@@ -49,7 +49,7 @@ def test_three_good_attachments_pass_and_are_numbered_with_name_type_and_size(tm
 def test_programs_and_scripts_are_errors_that_block_publishing(tmp_path, name, data):
     body = f"\n请下载[附件]({name})。\n"
     root, matrix, item = write_notice(tmp_path, body, {name: data})
-    assert codes(item, matrix) == [("attachment-forbidden-type", 18)]
+    assert codes(item, matrix) == [("attachment-forbidden-type", 19)]
     ok, reasons = is_publishable(item, matrix)
     assert not ok and any(r.code == "attachment-forbidden-type" for r in reasons)
     assert published_attachments(item, matrix) == []  # and no channel would carry it
