@@ -204,32 +204,32 @@ TITLES = [
     ("news", "{dept}召开{topic}工作推进会"),
     ("news", "{district}{topic}工作取得新进展"),
     ("news", "{district}召开{topic}现场会"),
-    ("notice", "关于开展 {year} 年{topic}专项检查的通知"),
+    ("notice", "关于开展{year}年{topic}专项检查的通知"),
     ("policy", "《滨江市{topic}管理办法》政策解读"),
     ("special", "专题：{topic}的{district}实践"),
 ]
 SENTENCES = [
-    "{month} 月 {day} 日，{dept}召开{topic}工作推进会，{n} 个单位的负责同志参加会议。",
+    "{month}月{day}日，{dept}召开{topic}工作推进会，{n}个单位的负责同志参加会议。",
     "会议指出，{topic}是推进数字政府建设的重要基础，要坚持问题导向，以群众和企业的实际需求为出发点。",
-    "据统计，今年以来{district}累计完成相关事项 {n} 项，同比增长 {pct}%。",
+    "据统计，今年以来{district}累计完成相关事项{n}项，同比增长{pct}%。",
     "{district}将{topic}纳入年度重点工作，建立了周调度、月通报的工作机制。",
     "下一步，{dept}将继续完善工作机制，推动{topic}向纵深发展。",
-    "截至 {month} 月底，全市已有 {n} 个部门接入统一平台，日均数据调用 {m} 万次。",
-    "与会人员围绕{topic}中遇到的难点问题进行了深入交流，提出意见建议 {m} 条。",
+    "截至{month}月底，全市已有{n}个部门接入统一平台，日均数据调用{m}万次。",
+    "与会人员围绕{topic}中遇到的难点问题进行了深入交流，提出意见建议{m}条。",
     "{dept}有关负责同志表示，要把{topic}与优化营商环境、提升基层治理能力结合起来，让数据更好地服务群众。",
-    "针对群众反映集中的问题，{district}梳理形成问题清单 {m} 项，逐项明确责任单位和完成时限。",
-    "目前，{topic}相关系统运行平稳，办件平均用时缩短 {pct}%，群众满意度持续提升。",
+    "针对群众反映集中的问题，{district}梳理形成问题清单{m}项，逐项明确责任单位和完成时限。",
+    "目前，{topic}相关系统运行平稳，办件平均用时缩短{pct}%，群众满意度持续提升。",
     "各单位要进一步压实主体责任，加强统筹协调，确保各项任务按时保质完成。",
-    "在{district}政务服务中心，办事群众通过自助终端就能完成申请，平均用时不到 {m} 分钟。",
+    "在{district}政务服务中心，办事群众通过自助终端就能完成申请，平均用时不到{m}分钟。",
     "专家认为，{topic}的关键在于打通部门之间的数据壁垒，同时守住安全底线。",
-    "据介绍，{year} 年全市将新增共享数据目录 {n} 项，重点保障高频办事场景的数据需求。",
+    "据介绍，{year}年全市将新增共享数据目录{n}项，重点保障高频办事场景的数据需求。",
 ]
 HEADINGS = ["主要做法", "取得成效", "存在问题", "下一步打算", "典型经验", "群众反馈", "保障措施"]
 NUMERALS = "一二三四五六七"
 LIST_ITEMS = [
     "建立数据需求清单，明确共享责任；",
-    "完善数据质量反馈机制，问题数据 {m} 个工作日内核实；",
-    "加强安全培训，全年培训 {n} 人次；",
+    "完善数据质量反馈机制，问题数据{m}个工作日内核实；",
+    "加强安全培训，全年培训{n}人次；",
     "推动数据回流基层，减少重复填报；",
     "开展第三方评估，评估结果向社会公开；",
     "优化平台功能，提升接口稳定性；",
@@ -297,7 +297,7 @@ def _paragraph(rng: random.Random, slots: dict) -> str:
 
 
 def _table(rng: random.Random, year: int) -> str:
-    rows = [f"| 指标 | {year - 1} 年 | {year} 年 |", "| --- | ---: | ---: |"]
+    rows = [f"| 指标 | {year - 1}年 | {year}年 |", "| --- | ---: | ---: |"]
     for label in rng.sample(TABLE_ROWS, 3):
         before = rng.randint(100, 5000)
         rows.append(f"| {label} | {before:,} | {before + rng.randint(10, 2000):,} |")
@@ -329,7 +329,7 @@ def _body(rng: random.Random, slots: dict, image_names: list[str], footnote: boo
     blocks += [f"![{slots['district']}工作人员在一线]({name})" for name in waiting]
     if footnote:
         blocks.append("以上数据为阶段性统计结果。[^1]")
-        blocks.append(f"[^1]: 数据来源：{slots['dept']}，统计口径为 {slots['year']} 年 1 月至 {slots['month']} 月。")
+        blocks.append(f"[^1]: 数据来源：{slots['dept']}，统计口径为{slots['year']}年1月至{slots['month']}月。")
     return "\n\n".join(blocks) + "\n"
 
 
