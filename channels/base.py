@@ -13,6 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +35,20 @@ class Limits:
     image_types: tuple[str, ...] = ("image/jpeg", "image/png")
     cover_ratios: tuple[str, ...] = ()
     can_retract: bool = True
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the core may ask of a channel, so it never needs to know the channel's name."""
+
+    # An edited item replaces its published version on the spot (a web page); other channels'
+    # posts stay as they are until an editor republishes.
+    updates_in_place: bool = False
+    # Its publications are the pages of the office's own website: built from the ledger,
+    # inspected as a site (home page, columns) rather than as an account.
+    is_website: bool = False
+    # It can report reach figures (`Channel.metrics`) for what it published.
+    has_reach: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +112,13 @@ class Receipt:
     url: str | None = None
 
 
+# `PublishStatus.state` of a reconcile that found the post never arrived.
+ABSENT = "absent"
+
+
 @dataclass(frozen=True)
 class PublishStatus:
-    state: str  # "published" | "publishing" | "failed" | "deleted"
+    state: str  # "published" | "publishing" | "failed" | "deleted" | "absent" (reconcile only)
     url: str | None = None
     remote_id: str | None = None
     reason: str | None = None
@@ -140,10 +159,23 @@ class AccountConfig(BaseModel):
 
 
 class Channel(ABC):
+    """One kind of outlet. Everything the core needs to know about a channel is asked here;
+    the built-in channels use exactly this interface, like any plugin registered through the
+    `publisher.channels` entry point."""
+
     name: ClassVar[str]
     title: ClassVar[str]  # Chinese display name, e.g. "微信公众号"
     config_class: ClassVar[type[AccountConfig]] = AccountConfig
     limits: ClassVar[Limits] = Limits()
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    # Secrets an account needs, by name (`publisher.settings.secret_env_name`: "secret" lives in
+    # `PUBLISHER_SECRET_<ACCOUNT>`, "token" in `PUBLISHER_SECRET_<ACCOUNT>_TOKEN`).
+    secrets: ClassVar[tuple[str, ...]] = ()
+    # Posting budget per account unless publisher.toml says otherwise: {"per_day": 100}.
+    default_quota: ClassVar[dict[str, int]] = {}
+    # Reports and charts: order of the channel's column and its colour.
+    report_order: ClassVar[int] = 100
+    colour: ClassVar[str] = "#546e7a"
 
     def __init__(self, account: Account, context: RenderContext):
         self.account = account
@@ -165,15 +197,59 @@ class Channel(ABC):
     def metrics(self, receipt: Receipt, ctx: PublishContext) -> Metrics | None:
         return None
 
-    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | str | None:
-        """After an `Unconfirmed`: the channel's answer (a status), "absent" (never arrived), or
-        None when the channel offers no way to tell — the editor then decides."""
+    def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition) -> PublishStatus | None:
+        """After an `Unconfirmed`: what the channel says happened — a status (published,
+        publishing, failed), `PublishStatus(ABSENT)` when the post never arrived — or None when
+        the channel offers no way to tell; the editor then decides."""
         return None
 
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不支持撤稿")
+
+    # -- accounts --------------------------------------------------------------------------
+    def endpoint(self) -> str:
+        """Where this account's publications go, for `publisher accounts` (no secrets)."""
+        return str(self.account.options.get("base_url") or "—")
+
+    def verify(self, state: SharedState) -> str:
+        """One harmless call proving the credentials work; returns a sentence for editors,
+        raises `ChannelError` when they do not."""
+        return "无需核验"
+
+    def pages_dir(self) -> Path | None:
+        """A website channel (`capabilities.is_website`): the folder its pages are built in,
+        which inspection reads. None for every other channel."""
+        return None
+
+    # -- preview ---------------------------------------------------------------------------
+    def preview(self, item: ContentItem, rendition: Rendition, when: datetime) -> str:
+        """An HTML fragment showing the rendition as readers will see it, self-contained
+        (assets as data: URIs, see `channels.preview_kit`), for the preview page. The default
+        lists the payload's text fields and pictures."""
+        from channels.preview_kit import generic_pane
+
+        return generic_pane(rendition)
+
+    # -- sandbox ---------------------------------------------------------------------------
+    @classmethod
+    def sandbox(cls, faults: Any) -> Any | None:
+        """A WSGI app speaking this channel's protocol locally (decision 7), mounted by the
+        sandbox server under `/<name>` with the server's fault switches
+        (`channels.sandbox_faults.Faults`); None when the channel has none."""
+        return None
+
+    @classmethod
+    def sandbox_options(cls, sandbox_url: str) -> dict[str, Any]:
+        """Account options that point an account at the sandbox served at `sandbox_url`."""
+        return {}
+
+    @classmethod
+    def sandbox_secrets(cls, account_id: str) -> dict[str, str]:
+        """Secrets the sandbox accepts for this account, by name (demo and tests only)."""
+        return {}
+
 
 
 class RemoteChannel(Channel):
@@ -196,5 +272,9 @@ class RemoteChannel(Channel):
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:
         self._publisher(ctx).retract(receipt, ctx)
 
-    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | str | None:
-        return self._publisher(ctx).reconcile(receipt, ctx)
+    def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition) -> PublishStatus | None:
+        return self._publisher(ctx).reconcile(receipt, ctx, rendition)
+
+    @classmethod
+    def sandbox_options(cls, sandbox_url: str) -> dict[str, Any]:
+        return {"base_url": f"{sandbox_url.rstrip('/')}/{cls.name}"}

@@ -57,7 +57,7 @@ def test_every_target_side_by_side():
     assert [(t.get("data-channel"), t.get("data-account")) for t in targets] == [
         ("wechat", "wx-main"), ("weibo", "wb-main"), ("site", "portal")]
     wechat, weibo, site = targets
-    assert wechat.xpath('.//h1[@class="wx-title"]')[0].text_content() == "市数据局部署四季度数据工作"
+    assert wechat.xpath('.//h1[@class="article-title"]')[0].text_content() == "市数据局部署四季度数据工作"
     assert "《公共数据开放目录》" in wechat.text_content() and "参考资料" in wechat.text_content()
     count = weibo.xpath('.//div[contains(@class, "count")]')[0]
     assert count.text_content().strip() == "84 / 140 字" and "over" not in count.get("class")

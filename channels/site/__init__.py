@@ -11,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from channels.base import Channel, Limits, PublishContext, PublishStatus, Receipt, Rendition
+from channels.base import (
+    Capabilities,
+    Channel,
+    Limits,
+    PublishContext,
+    PublishStatus,
+    Receipt,
+    Rendition,
+    SharedState,
+)
 from channels.errors import Permanent, Rejected, Transient
 from channels.site.config import SiteConfig
 from channels.site.deploy import DeployError, deploy
@@ -28,6 +37,9 @@ class SiteChannel(Channel):
     title = "门户网站"
     config_class = SiteConfig
     limits = Limits(image_types=("image/jpeg", "image/png"), can_retract=True)
+    capabilities = Capabilities(updates_in_place=True, is_website=True)
+    report_order = 30
+    colour = "#1565c0"
     config: SiteConfig
 
     @property
@@ -102,6 +114,32 @@ class SiteChannel(Channel):
             raise Transient(f"修改网站目录失败：{exc.strerror or exc}", retry_after=30.0) from None
         ctx.record("retracted", item_id=item_id)
         self._deploy()
+
+    def endpoint(self) -> str:
+        return str(self.out_dir)
+
+    def pages_dir(self) -> Path:
+        return self.out_dir
+
+    def verify(self, state: SharedState) -> str:
+        import os
+        import tempfile
+
+        folder = self.out_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise Permanent(f"输出目录不可写：{folder}（{exc.strerror or exc}）") from None
+        if not os.access(folder, os.W_OK):
+            raise Permanent(f"输出目录不可写：{folder}")
+        return "输出目录可写"
+
+    def preview(self, item: ContentItem, rendition: Rendition, when) -> str:
+        from channels.site.preview import page_pane
+
+        return page_pane(rendition)
 
     def _deploy(self) -> None:
         try:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import Limits, PublishContext, RemoteChannel, Rendition
+from channels.base import (
+    Capabilities,
+    Limits,
+    PublishContext,
+    RemoteChannel,
+    Rendition,
+    SharedState,
+)
 from channels.wechat.check import check_article
 from channels.wechat.config import WeChatConfig
 from channels.wechat.render import Note, render_article
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from publisher.content.findings import Finding
     from publisher.content.model import ContentItem
 
@@ -29,6 +38,11 @@ class WeChatChannel(RemoteChannel):
         cover_ratios=("2.35:1", "1:1"),
         can_retract=True,
     )
+    capabilities = Capabilities(has_reach=True)
+    secrets = ("secret",)  # the AppSecret
+    default_quota = {"per_day": 100}  # freepublish/submit, reset at midnight Beijing time
+    report_order = 10
+    colour = "#2e7d32"
 
     def __init__(self, account, context):
         super().__init__(account, context)
@@ -52,6 +66,32 @@ class WeChatChannel(RemoteChannel):
         if notes is None:  # a rendition made elsewhere: render again (pure, cheap with the cache)
             notes = render_article(item, self.config, self.context).notes
         return check_article(item, rendition, notes, self.limits)
+
+    def endpoint(self) -> str:
+        return self.config.base_url
+
+    def verify(self, state: SharedState) -> str:
+        from channels.wechat.client import WeChatClient
+
+        WeChatClient(self.account.id, self.config, state).access_token()
+        return "凭据有效（已取得接口调用凭据）"
+
+    def preview(self, item: ContentItem, rendition: Rendition, when: datetime) -> str:
+        from channels.wechat.preview import article_pane
+
+        return article_pane(rendition, self.account.name, when, item.meta.cover_focus or (0.5, 0.5))
+
+    @classmethod
+    def sandbox(cls, faults):
+        from channels.wechat.sandbox import WeChatSandbox
+
+        return WeChatSandbox(None, faults)
+
+    @classmethod
+    def sandbox_secrets(cls, account_id: str) -> dict[str, str]:
+        from channels.wechat.sandbox import DEFAULT_SECRET
+
+        return {"secret": DEFAULT_SECRET}
 
     # The network side (channels/wechat/publishing.py) is imported on first use, so rendering
     # and checking work without the HTTP stack.

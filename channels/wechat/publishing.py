@@ -26,6 +26,7 @@ import requests
 from pydantic import SecretStr
 
 from channels.base import (
+    ABSENT,
     VERIFIED_ABSENT_PHASE,
     Metrics,
     PublishContext,
@@ -262,7 +263,7 @@ class WeChatPublisher:
             return self.status(receipt, ctx)
         started = recorded(receipt.phases, "submit_started_at")
         if not started:
-            return PublishStatus(state="absent", reason="尚未提交发布")
+            return PublishStatus(state=ABSENT, reason="尚未提交发布")
         since = datetime.fromisoformat(started).timestamp() - 60  # allow for clock differences
         title = recorded(receipt.phases, "title") or (rendition.payload.get("title") if rendition else None)
         if not title:

@@ -21,7 +21,15 @@ from zoneinfo import ZoneInfo
 import requests
 from pydantic import SecretStr
 
-from channels.base import Metrics, PublishContext, PublishStatus, Receipt, Rendition, SharedState
+from channels.base import (
+    ABSENT,
+    Metrics,
+    PublishContext,
+    PublishStatus,
+    Receipt,
+    Rendition,
+    SharedState,
+)
 from channels.errors import DuplicateContent, Permanent, QuotaExceeded, Rejected
 from channels.weibo.client import WeiboClient
 from channels.weibo.config import WeiboConfig
@@ -111,14 +119,14 @@ class WeiboPublisher:
         url = receipt.url or recorded(receipt.phases, "url")
         return PublishStatus(state="published", url=url, remote_id=str(status_id))
 
-    def reconcile(self, receipt: Receipt, ctx: PublishContext) -> PublishStatus | None:
+    def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition | None = None) -> PublishStatus | None:
         """What became of a publication whose worker or answer was lost: posted (id recorded),
         `absent` (no share was ever sent), or None — a share went out without an answer, which
         only a retry (answered 20019 → `DuplicateContent.earlier_attempt`) or an editor can settle."""
         if receipt.remote_id or recorded(receipt.phases, "status_id"):
             return self.status(receipt, ctx)
         if not recorded(receipt.phases, "share_started_at"):
-            return PublishStatus(state="absent", reason="尚未发送")
+            return PublishStatus(state=ABSENT, reason="尚未发送")
         return None
 
     def retract(self, receipt: Receipt, ctx: PublishContext) -> None:

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
         ws = open_workspace(content)
         sandbox = os.environ.get("PUBLISHER_SANDBOX_URL")
-        reports = [describe(a, ws.settings, sandbox) for a in ws.matrix.accounts]
+        reports = [describe(a, ws.matrix, sandbox) for a in ws.matrix.accounts]
         if check:
             reports = [verify(r, ws.matrix, ws.settings, sandbox) for r in reports]
         if fmt == "json":

@@ -41,16 +41,14 @@ class _QuietFiles(http.server.SimpleHTTPRequestHandler):
 
 def _sandbox_credentials(matrix) -> None:
     """Sandbox credentials for every account whose secret the environment does not set."""
-    from channels.sandbox_server import WECHAT_SECRET, WEIBO_TOKEN
+    from channels.registry import channel_class
 
-    # One sandbox user per Weibo account (any token starting with the sandbox prefix works):
-    # a shared token would make two accounts one user, and Weibo refuses repeated text (20019).
-
+    # Each channel says what its sandbox accepts, per account: one sandbox user per account, so
+    # two accounts never share a user (platforms refuse the same text twice from one user).
     for account in matrix.accounts:
-        if account.channel == "wechat":
-            os.environ.setdefault(secret_env_name(account.id), WECHAT_SECRET)
-        elif account.channel == "weibo":
-            os.environ.setdefault(secret_env_name(account.id, "token"), f"{WEIBO_TOKEN}-{account.id}")
+        cls = channel_class(account.channel)
+        for name, value in (cls.sandbox_secrets(account.id) if cls is not None else {}).items():
+            os.environ.setdefault(secret_env_name(account.id, name), value)
 
 
 def register(app: typer.Typer) -> None:
@@ -140,7 +138,8 @@ def register(app: typer.Typer) -> None:
             sandbox.stop()
             return
         site_server = _serve_folder(site_dir, site_port)
-        console.print(f"• 沙箱中已发布的公众号文章和微博：{sandbox.url}/wechat/ 与 {sandbox.url}/weibo/")
+        published = " 与 ".join(f"{sandbox.base_url(name)}/" for name in sandbox.apps)
+        console.print(f"• 沙箱中已发布的内容：{published}")
         if site_server is not None:
             console.print(f"• 门户网站：http://127.0.0.1:{site_port}/")
         console.print("按 Ctrl+C 结束演示。")

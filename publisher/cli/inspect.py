@@ -16,9 +16,9 @@ def site_folder(ws, site: Path | None) -> Path:
     """The built site: --site, else the site account's out_dir, else the state folder's site/."""
     if site is not None:
         return site
-    from publisher.cli.site import site_config
+    from publisher.render.renditions import website_dir
 
-    return site_config(ws.matrix).out_dir or ws.settings.site_dir
+    return website_dir(ws.matrix, ws.settings.site_dir)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""`publisher sandbox`: the WeChat and Weibo sandbox servers, in the foreground."""
+"""`publisher sandbox`: every installed channel's sandbox server, in the foreground."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ def register(app: typer.Typer) -> None:
         seed: int | None = typer.Option(None, "--seed", help="故障随机数种子（同一种子，同样的故障）"),
         log: bool = typer.Option(True, "--log/--no-log", help="是否打印访问日志（不含查询参数）"),
     ) -> None:
-        """启动本地渠道沙箱（模拟微信公众号与微博接口），供演示与测试使用。"""
+        """启动本地渠道沙箱（模拟各渠道的平台接口），供演示与测试使用。"""
         from pydantic import ValidationError
 
+        from channels.registry import channel_class
         from channels.sandbox_faults import settings_from_env
-        from channels.sandbox_server import WECHAT_APPID, WECHAT_SECRET, WEIBO_TOKEN, build_sandbox
+        from channels.sandbox_server import build_sandbox
 
         try:
             settings = settings_from_env()
@@ -37,12 +38,12 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             raise fail(f"无法在 {host}:{port} 上启动沙箱：{exc.strerror or exc}") from None
         console.print(f"渠道沙箱已启动：{handle.url}/")
-        console.print(
-            f"  微信公众号接口 base_url = {handle.wechat_base_url}（AppID {WECHAT_APPID}，密钥 {WECHAT_SECRET}）",
-            soft_wrap=True,
-        )
-        console.print(f"  微博接口       base_url = {handle.weibo_base_url}（令牌 {WEIBO_TOKEN}）")
-        console.print(f"  已发布内容：{handle.wechat_base_url}/  与  {handle.weibo_base_url}/")
+        for name in handle.apps:
+            cls = channel_class(name)
+            secrets = "，".join(f"{k} = {v}" for k, v in cls.sandbox_secrets("示例账号").items()) if cls else ""
+            console.print(f"  {cls.title if cls else name}接口 base_url = {handle.base_url(name)}"
+                          + (f"（可用凭据：{secrets}）" if secrets else ""), soft_wrap=True)
+        console.print("  已发布内容：" + "  ".join(f"{handle.base_url(n)}/" for n in handle.apps))
         console.print("按 Ctrl+C 停止。")
         try:
             handle.server.serve_forever()

@@ -1,11 +1,12 @@
 """Reach: ask each channel for the figures of what it published, and keep them in the ledger.
 
-    report = pull_reach(runtime)                 # every published WeChat/Weibo row of 30 days
+    report = pull_reach(runtime)                 # every published row of 30 days, on channels
+                                                 # whose capabilities say `has_reach`
     report = pull_reach(runtime, since=timedelta(days=7), now=...)
 
-A periodic step (Celery beat, `publisher reach`): WeChat gives reads and shares from its
-datacube (only from the day after publishing), Weibo reposts, comments and likes. Every call is
-a read, safe to repeat; one row's trouble never stops the others. The ledger stores a new
+A periodic step (Celery beat, `publisher reach`): each channel reports what its platform offers
+(reads and shares, reposts, comments, likes; some only from the day after publishing). Every
+call is a read, safe to repeat; one row's trouble never stops the others. The ledger stores a new
 measurement only when the figures changed (`Ledger.record_reach`).
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from channels.registry import available
 from publisher.ledger import State
 
 if TYPE_CHECKING:
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REACH_CHANNELS = ("wechat", "weibo")
 # Figures keep moving for a few weeks after publishing; older posts are not asked again.
 DEFAULT_WINDOW = timedelta(days=30)
 
@@ -35,7 +36,7 @@ class ReachReport:
     checked: int = 0  # publications asked
     stored: int = 0  # new measurements written
     unchanged: int = 0  # same figures as last time
-    unavailable: int = 0  # the channel has no figures yet (WeChat: not before the next day)
+    unavailable: int = 0  # the channel has no figures yet (some platforms: not before the next day)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -46,12 +47,17 @@ class ReachReport:
         return text + (f"，出错 {len(self.errors)} 条" if self.errors else "")
 
 
+def reach_channels() -> tuple[str, ...]:
+    """The installed channels that report reach figures."""
+    return tuple(name for name, cls in available().items() if cls.capabilities.has_reach)
+
+
 def pull_reach(
     runtime: Runtime,
     *,
     now: datetime | None = None,
     since: datetime | timedelta | None = None,
-    channels: tuple[str, ...] = REACH_CHANNELS,
+    channels: tuple[str, ...] | None = None,
 ) -> ReachReport:
     """Ask the channels for the figures of every publication published since `since`."""
     from publisher.publish.execute import context_for
@@ -60,6 +66,8 @@ def pull_reach(
     if since is None:
         since = DEFAULT_WINDOW
     start = now - since if isinstance(since, timedelta) else since
+    if channels is None:
+        channels = reach_channels()
     report = ReachReport()
     adapters: dict[tuple[int, str], Channel] = {}
     for pub in runtime.ledger.publications(state=State.PUBLISHED):

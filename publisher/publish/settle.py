@@ -1,27 +1,24 @@
 """After the channel accepted a publication: settle its final state, now or by polling later.
 
-WeChat's freepublish/submit only says "job accepted"; the article exists once freepublish/get
-says so, seconds or hours later. Such a row stays `publishing` with an `awaiting_status` phase
+Some platforms only say "job accepted"; the post exists once their status call says so,
+seconds or hours later. Such a row stays `publishing` with an `awaiting_status` phase
 (its `updated_at` refreshed at every poll, so stale-claim recovery leaves it alone) and the
 dispatcher's poll step (`poll_awaiting`) asks again every `poll_seconds`.
 
-Unconfirmed rows are reconciled the same way when the channel can tell: a channel object that
-offers `reconcile(receipt, ctx) -> PublishStatus | None` is asked (None: it cannot tell; state
-"absent": certainly never posted, so the row goes back to the schedule); otherwise a row that
-holds a WeChat `publish_id` is asked through `status`. Everything else waits for an editor.
+Unconfirmed rows are reconciled the same way: `Channel.reconcile(receipt, ctx, rendition)` is
+asked (None: it cannot tell, the row waits for an editor; state `ABSENT`: certainly never posted,
+so the row goes back to the schedule).
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from channels.base import PublishStatus, Receipt
+from channels.base import ABSENT, PublishStatus, Receipt
 from channels.errors import ChannelError, Transient
 from publisher.ledger.states import IllegalTransition
 
@@ -131,10 +128,9 @@ def _channel_for(pub: Any, runtime: Runtime) -> Any:
     return runtime.channel(matrix, pub.account_id)
 
 
-# Reconciling may cost a platform call (WeChat freepublish/batchget): ask each row at most this
-# often, per process.
+# Reconciling may cost a platform call (a search of the account's recent posts): ask each row at
+# most this often, per runtime.
 RECONCILE_EVERY_POLLS = 4
-_next_reconcile: dict[tuple[str, int], float] = {}
 
 
 def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
@@ -143,10 +139,9 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
     ledger = runtime.ledger
     clock = time.monotonic()
     for pub in ledger.publications(state="unconfirmed"):
-        key = (str(getattr(ledger, "url", "")), pub.id)
-        if _next_reconcile.get(key, 0.0) > clock:
+        if runtime.reconcile_after.get(pub.id, 0.0) > clock:
             continue
-        _next_reconcile[key] = clock + RECONCILE_EVERY_POLLS * runtime.scheduling.poll_seconds
+        runtime.reconcile_after[pub.id] = clock + RECONCILE_EVERY_POLLS * runtime.scheduling.poll_seconds
         try:
             item, matrix = runtime.load_version(pub.item_id, pub.item_version_id)
             channel = runtime.channel(matrix, pub.account_id)
@@ -155,7 +150,7 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
         ctx = context_for(pub, runtime)
         ctx.attempt, ctx.reconciling = None, True
         try:
-            status = _ask(channel, ctx, partial(channel.render, item))
+            status = channel.reconcile(ctx.receipt, ctx, channel.render(item))
         except Transient:
             continue
         except ChannelError as exc:
@@ -171,7 +166,7 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
                     pub.id, published=True, remote_id=status.remote_id, url=status.url, actor=actor
                 )
                 report.published += 1
-            elif status.state == "absent":
+            elif status.state == ABSENT:
                 # The channel is sure nothing went out: publish again (it resumes from the phases).
                 ledger.retry(pub.id, actor=actor, reason=f"渠道确认未发出（{status.reason or '未提交'}），自动重新排期")
                 report.rescheduled += 1
@@ -180,22 +175,3 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
                 report.failed += 1
         except IllegalTransition:
             continue  # someone (an editor, another poller) settled it first
-
-
-def _ask(channel: Any, ctx: Any, render: Any) -> PublishStatus | None:
-    """The channel's own reconcile when it has one; else a recorded WeChat job's status."""
-    reconcile = getattr(channel, "reconcile", None)
-    if callable(reconcile):
-        if "rendition" in inspect.signature(reconcile).parameters:
-            return reconcile(ctx.receipt, ctx, rendition=render())
-        return reconcile(ctx.receipt, ctx)
-    if _phase_value(ctx.receipt.phases, "publish_id"):
-        return channel.status(ctx.receipt, ctx)
-    return None
-
-
-def _phase_value(phases: dict[str, Any], key: str) -> Any:
-    for value in phases.values():
-        if isinstance(value, dict) and value.get(key):
-            return value[key]
-    return phases.get(key)

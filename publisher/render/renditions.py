@@ -10,6 +10,8 @@ renders it for each. Preview, check, plan and publish all come through here, so 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import ValidationError
 
 from channels.base import Channel, RenderContext, Rendition
@@ -52,6 +54,36 @@ def channel_for(account: Account, matrix: Matrix, image_cache: ImageCache | None
         raise RenderingError(f"账号“{account.id}”的设置（accounts.options）有误：{problems}") from None
 
 
+def sandboxed(account: Account, sandbox_url: str | None) -> Account:
+    """The account pointed at the local sandbox server (demo, tests), when its channel has one."""
+    cls = channel_class(account.channel)
+    options = cls.sandbox_options(sandbox_url) if cls is not None and sandbox_url else {}
+    if not options:
+        return account
+    return account.model_copy(update={"options": {**account.options, **options}})
+
+
+def website_channel(matrix: Matrix) -> Channel | None:
+    """The channel object of the office's website: the first account (default ones first) whose
+    channel builds the site's pages; None when the matrix has no website."""
+    accounts = sorted(matrix.accounts, key=lambda a: not a.default)
+    for account in accounts:
+        cls = channel_class(account.channel)
+        if cls is not None and cls.capabilities.is_website:
+            return channel_for(account, matrix)
+    return None
+
+
+def website_dir(matrix: Matrix, default: Path) -> Path:
+    """Where the website's pages are: its channel's folder, else `default`."""
+    try:
+        channel = website_channel(matrix)
+    except RenderingError:
+        channel = None
+    folder = channel.pages_dir() if channel is not None else None
+    return folder or default
+
+
 def render_item(
     item: ContentItem, matrix: Matrix, account: Account, image_cache: ImageCache | None = None
 ) -> Rendition:
@@ -69,6 +101,4 @@ def render_and_check(
 
 def image_cache_in(state_dir) -> ImageCache:
     """The shared prepared-image cache under the state folder."""
-    from pathlib import Path
-
     return ImageCache(Path(state_dir) / "cache" / "images")

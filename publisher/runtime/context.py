@@ -56,7 +56,7 @@ class SchedulingSettings(BaseSettings):
     local_threads: int = Field(4, ge=1)
     quotas: dict[str, dict[str, int]] = Field(default_factory=dict)
     sandbox_url: str | None = Field(
-        None, description="point every WeChat/Weibo account at this sandbox (demo, tests)"
+        None, description="point every account whose channel has a sandbox at this server (demo, tests)"
     )
 
     @property
@@ -89,6 +89,8 @@ class Runtime:
     worker: str
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     quotas: AccountQuotas = field(init=False)
+    # Monotonic time before which an unconfirmed row is not reconciled again (publish.settle).
+    reconcile_after: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.quotas = AccountQuotas(self.state, self.scheduling.quotas)
@@ -110,14 +112,10 @@ class Runtime:
         return load_version(self.settings.state_dir, version.source_hash, item_id)
 
     def account(self, matrix: Matrix, account_id: str) -> Account | None:
+        from publisher.render.renditions import sandboxed
+
         account = matrix.account(account_id)
-        if account is None or not self.scheduling.sandbox_url:
-            return account
-        if account.channel not in ("wechat", "weibo"):
-            return account
-        options = dict(account.options)
-        options["base_url"] = f"{self.scheduling.sandbox_url.rstrip('/')}/{account.channel}"
-        return account.model_copy(update={"options": options})
+        return None if account is None else sandboxed(account, self.scheduling.sandbox_url)
 
     def channel(self, matrix: Matrix, account_id: str) -> Channel:
         """The channel object of one account; raises LookupError with a sentence for editors."""

@@ -6,12 +6,11 @@ ledger database for `publisher run`), and one publish attempt takes one unit bef
 the channel. An exhausted budget is not an error of the publication: the caller pauses the
 account until the budget refills and puts the publication back in the schedule.
 
-Limits per channel (reference/channels.md): WeChat freepublish/submit 100 a day by default,
-reset at midnight Beijing time. Weibo's 30 posts an hour are counted by the Weibo adapter itself
-in the same shared state (`hourly_limit` in the account's options), so no default here would
-count them twice. Overrides per channel or per account come from `PUBLISHER_QUOTAS` (JSON), e.g.
-`{"wechat": {"per_day": 500}, "wb-main": {"per_hour": 20, "per_day": 100}}`; 0 switches a limit
-off.
+Each channel states its platform's default budget (`Channel.default_quota`, e.g. 100 a day,
+reset at midnight Beijing time); a channel whose adapter counts its own rate window in the same
+shared state declares none, so nothing is counted twice. Overrides per channel or per account
+come from `PUBLISHER_QUOTAS` (JSON), e.g. `{"<channel>": {"per_day": 500}, "<account>":
+{"per_hour": 20, "per_day": 100}}`; 0 switches a limit off.
 """
 
 from __future__ import annotations
@@ -22,13 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from channels.base import SharedState
+from channels.registry import channel_class
 
 # Platform quotas that reset at a calendar boundary follow Beijing time, whatever the office's zone.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
 
-DEFAULT_QUOTAS: dict[str, dict[str, int]] = {
-    "wechat": {"per_day": 100},
-}
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,8 @@ class QuotaVerdict:
 def limits_for(channel: str, account_id: str, overrides: dict[str, Any] | None = None) -> dict[str, int]:
     """The limits that apply: built-in channel defaults, then channel overrides, then account."""
     overrides = overrides or {}
-    merged = dict(DEFAULT_QUOTAS.get(channel, {}))
+    cls = channel_class(channel)
+    merged = dict(cls.default_quota if cls is not None else {})
     merged.update(overrides.get(channel) or {})
     merged.update(overrides.get(account_id) or {})
     # A limit of 0 or less switches that limit off (useful for sandboxes and load tests).

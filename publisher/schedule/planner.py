@@ -4,10 +4,11 @@ cancel, take down, or report as changed — the `terraform plan` of the matrix.
 `plan(..., apply=False)` only reads; `apply=True` (what sync does) writes the same decisions.
 Rules (issue [3/7]):
 - an edit before publishing re-renders and reschedules the unclaimed row in place;
-- an edit after publishing is "changed since published": the site updates in place (a new
-  site publication of the new version), WeChat/Weibo are never re-posted silently — the editor
-  decides with `publisher republish`;
-- a removed, expired or re-drafted item cancels what is pending and takes its site page down;
+- an edit after publishing is "changed since published": a channel that updates in place (the
+  website) gets a new publication of the new version; posts elsewhere are never re-posted
+  silently — the editor decides with `publisher republish`;
+- a removed, expired or re-drafted item cancels what is pending and takes down what was
+  published on channels that update in place (its web page);
 - missing sign-off or check errors leave the row `blocked`, with the reason.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from channels.registry import channel_class
 from publisher.checks import judge_for_publishing
 from publisher.content.findings import Finding
 from publisher.content.matrix import Matrix
@@ -28,7 +30,12 @@ from publisher.render.renditions import image_cache_in
 from publisher.settings import Settings
 
 PENDING = (State.SCHEDULED, State.BLOCKED, State.QUEUED)
-SITE = "site"
+
+
+def updates_in_place(channel: str) -> bool:
+    """A channel whose published version is replaced when the item changes (web pages)."""
+    cls = channel_class(channel)
+    return cls is not None and cls.capabilities.updates_in_place
 
 ACTION_LABELS = {
     "create": "新建",
@@ -134,7 +141,7 @@ class Planner:
                 entry.action = "done"
             elif reason:
                 entry.action = "blocked"
-            elif channel == SITE:
+            elif updates_in_place(channel):
                 entry.action = "site-update"
                 if self.apply:
                     entry.publication_id = self.ledger.create_manual(
@@ -169,7 +176,7 @@ class Planner:
         for row in rows:
             if row.state in PENDING:
                 self.cancel(row, why, title)
-            elif row.state is State.PUBLISHED and row.channel == SITE:
+            elif row.state is State.PUBLISHED and updates_in_place(row.channel):
                 entry = PlanEntry("retract", item_id, row.channel, row.account_id, None, title, why, row.id)
                 if self.apply:
                     self.ledger.start_retract(row.id, why, actor="planner")

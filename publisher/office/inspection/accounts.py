@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from channels.registry import channel_class
 from publisher.content.matrix import Matrix
 from publisher.ledger import Ledger, State
 from publisher.office.inspection.findings import ERROR, RULE_ACCOUNT, WARNING, InspectionFinding
 
-# Channels whose freshness is judged elsewhere (the website, on its built pages).
-NOT_ACCOUNTS = frozenset({"site"})
+
+def _judged_as_account(channel: str) -> bool:
+    """The website's freshness is judged on its built pages, not as an account's."""
+    cls = channel_class(channel)
+    return cls is None or not cls.capabilities.is_website
 
 
 def last_published(ledger: Ledger) -> dict[str, datetime]:
@@ -31,7 +35,7 @@ def check_accounts(ledger: Ledger, matrix: Matrix, now: datetime) -> tuple[list[
     rules = matrix.inspection
     latest = last_published(ledger)
     findings: list[InspectionFinding] = []
-    accounts = [a for a in matrix.accounts if a.channel not in NOT_ACCOUNTS]
+    accounts = [a for a in matrix.accounts if _judged_as_account(a.channel)]
     for account in accounts:
         label = f"{account.name}（{account.id}）"
         when = latest.get(account.id)

@@ -8,7 +8,6 @@ and its beat schedule takes `monitoring_schedule(...)`. Intervals come from the 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -18,7 +17,6 @@ from publisher.office.inspection.findings import InspectionResult
 from publisher.office.inspection.runner import run_inspection, save_result
 
 if TYPE_CHECKING:
-    from publisher.content.matrix import Matrix
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
@@ -45,28 +43,14 @@ def monitoring_schedule(reach_task: str, inspect_task: str, settings: Monitoring
     return schedule
 
 
-def site_dir_for(matrix: Matrix, default: Path) -> Path:
-    """Where the site is built: the default site account's out_dir, else `default`."""
-    from channels.site.config import SiteConfig
-
-    accounts = sorted(matrix.accounts_for("site"), key=lambda a: not a.default)
-    if accounts:
-        try:
-            configured = SiteConfig.model_validate(accounts[0].options).out_dir
-        except ValueError:
-            configured = None
-        if configured:
-            return configured
-    return default
-
-
 def periodic_inspection(runtime: Runtime) -> InspectionResult:
     """Inspect with the content repo's matrix, save the result for the dashboard, log vetoes."""
     from publisher.content.matrix import load_matrix
+    from publisher.render.renditions import website_dir
 
     settings = runtime.settings
     matrix = load_matrix(settings.content_dir)
-    site = site_dir_for(matrix, settings.site_dir)
+    site = website_dir(matrix, settings.site_dir)
     result = run_inspection(runtime.ledger, matrix, site if site.exists() else None, runtime.now())
     save_result(result, settings.state_dir)
     for finding in result.vetoes:

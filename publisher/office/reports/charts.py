@@ -13,11 +13,11 @@ import re
 import warnings
 from functools import cache
 
+from channels.registry import channel_class
 from publisher.office.reports.quarterly import QuarterlyReport
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
                 "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "Noto Sans CJK JP")  # fmt: skip
-CHANNEL_COLOURS = {"wechat": "#2e7d32", "weibo": "#c62828", "site": "#1565c0"}
 OTHER_COLOURS = ("#6a1b9a", "#ef6c00", "#00838f", "#5d4037")
 
 
@@ -81,7 +81,8 @@ def adoption_chart(report: QuarterlyReport) -> str:
         left = [0] * len(names)
         for index, channel in enumerate(report.channels):
             counts = [r.by_channel.get(channel, 0) for r in rows][::-1]
-            colour = CHANNEL_COLOURS.get(channel, OTHER_COLOURS[index % len(OTHER_COLOURS)])
+            cls = channel_class(channel)
+            colour = cls.colour if cls is not None else OTHER_COLOURS[index % len(OTHER_COLOURS)]
             axes.barh(names, counts, left=left, color=colour, label=report.channel_titles[channel])
             left = [a + b for a, b in zip(left, counts, strict=True)]
         axes.set_xlabel("采用条数（按渠道）")

@@ -30,7 +30,6 @@ from publisher.ledger.reach_records import FIGURES
 from publisher.office.reports.quarter import Quarter
 
 NO_DEPARTMENT = "（未注明报送单位）"
-CHANNEL_ORDER = ("wechat", "weibo", "site")
 
 
 @dataclass
@@ -140,7 +139,7 @@ def build_quarterly_report(
     ranked = _rank(list(rows.values()))
     shown = [r for r in ranked if department is None or r.department == department]
     used = {c for r in ranked for c in r.by_channel} | {a.channel for a in matrix.accounts}
-    channels = [c for c in CHANNEL_ORDER if c in used] + sorted(used - set(CHANNEL_ORDER))
+    channels = sorted(used, key=_channel_order)
     return QuarterlyReport(
         quarter=quarter,
         timezone=matrix.timezone,
@@ -184,6 +183,12 @@ def _total(rows: list[DepartmentRow]) -> DepartmentRow:
             for key, count in source.items():
                 target[key] = target.get(key, 0) + count
     return total
+
+
+def _channel_order(name: str) -> tuple[int, str]:
+    """Columns in the order the channels ask for (`Channel.report_order`), unknown ones last."""
+    cls = channel_class(name)
+    return (cls.report_order if cls is not None else 1000, name)
 
 
 def _channel_title(name: str) -> str:
