@@ -158,9 +158,9 @@ def raw_celery(bench: Bench, n: int) -> float:
 
 def _runtime():
     from publisher.runtime.context import SchedulingSettings, open_runtime
-    from publisher.runtime.executors import CeleryExecutor
     from publisher.settings import Settings
     from workers.app import create_app
+    from workers.executor import CeleryExecutor
 
     settings, scheduling = Settings(), SchedulingSettings()
     runtime = open_runtime(settings, shared="redis", scheduling=scheduling)

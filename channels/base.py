@@ -168,6 +168,9 @@ class Channel(ABC):
     config_class: ClassVar[type[AccountConfig]] = AccountConfig
     limits: ClassVar[Limits] = Limits()
     capabilities: ClassVar[Capabilities] = Capabilities()
+    # Channel-specific keys an item may set under `targets.<name>` besides the common ones
+    # (accounts, title, digest, author, text, content_source_url); validated by checks.
+    target_options: ClassVar[type[BaseModel] | None] = None
     # Secrets an account needs, by name (`publisher.settings.secret_env_name`: "secret" lives in
     # `PUBLISHER_SECRET_<ACCOUNT>`, "token" in `PUBLISHER_SECRET_<ACCOUNT>_TOKEN`).
     secrets: ClassVar[tuple[str, ...]] = ()
@@ -184,6 +187,18 @@ class Channel(ABC):
 
     @abstractmethod
     def render(self, item: ContentItem) -> Rendition: ...
+
+    def options_for(self, item: ContentItem) -> BaseModel | None:
+        """This channel's own `targets.<name>` keys of an item, parsed (`target_options`); None
+        when the channel declares none. Checks report invalid ones, so this falls back to
+        defaults rather than failing a render."""
+        if self.target_options is None:
+            return None
+        spec = (item.meta.targets or {}).get(self.name)
+        try:
+            return self.target_options.model_validate(dict(spec.model_extra or {}) if spec else {})
+        except ValueError:
+            return self.target_options()
 
     def check(self, item: ContentItem, rendition: Rendition) -> list[Finding]:
         return []
@@ -218,10 +233,26 @@ class Channel(ABC):
         raises `ChannelError` when they do not."""
         return "无需核验"
 
+    # -- a website (`capabilities.is_website`) ------------------------------------------
     def pages_dir(self) -> Path | None:
-        """A website channel (`capabilities.is_website`): the folder its pages are built in,
-        which inspection reads. None for every other channel."""
+        """The folder the website's pages are built in, which inspection reads; None for every
+        channel that is not a website."""
         return None
+
+    def build_pages(self, content_root: Path, out: Path, *, now: datetime | None = None,
+                    workers: int | None = None, image_dir: Path | None = None) -> Any:
+        """Build the whole website into `out`; returns a report with `pages`, `written`,
+        `unchanged`, `removed` and `problems` (sentences for editors)."""
+        from channels.errors import NotSupported
+
+        raise NotSupported(f"{self.title}不是网站，不能生成网页")
+
+    def deploy_pages(self, out: Path) -> str:
+        """Deploy the built folder as the account's settings say; returns a sentence, raises
+        `ChannelError` when deployment fails."""
+        from channels.errors import NotSupported
+
+        raise NotSupported(f"{self.title}不是网站，不能部署网页")
 
     # -- preview ---------------------------------------------------------------------------
     def preview(self, item: ContentItem, rendition: Rendition, when: datetime) -> str:

@@ -15,11 +15,14 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
-from channels.base import Asset, Rendition
+if TYPE_CHECKING:
+    from channels.base import Asset, Rendition
+
 
 _ASSET_SRC = re.compile(r'src="asset:([^"]+)"')
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))

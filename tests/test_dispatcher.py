@@ -16,9 +16,10 @@ from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
 from publisher.ledger import State
 from publisher.publish.execute import publish_publication
 from publisher.runtime.context import SchedulingSettings, open_runtime
-from publisher.runtime.executors import CeleryExecutor, LocalExecutor
 from publisher.schedule.dispatcher import poll, tick
+from publisher.schedule.executors import LocalExecutor
 from publisher.settings import Settings
+from workers.executor import CeleryExecutor
 
 
 class RecordingExecutor:

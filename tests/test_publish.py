@@ -13,8 +13,8 @@ from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
 from publisher.ledger import State
 from publisher.publish.execute import backoff_seconds, publish_publication
 from publisher.runtime.context import SchedulingSettings, open_runtime
-from publisher.runtime.executors import LocalExecutor
 from publisher.schedule.dispatcher import drain, tick
+from publisher.schedule.executors import LocalExecutor
 from publisher.settings import Settings
 
 

@@ -14,7 +14,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from publisher.publish.execute import publish_publication
 from publisher.runtime.context import Runtime, open_runtime
-from publisher.runtime.executors import CeleryExecutor
 from publisher.schedule.dispatcher import poll, tick
 from workers.app import (
     INSPECT_TASK,
@@ -26,6 +25,7 @@ from workers.app import (
     TICK_TASK,
     app,
 )
+from workers.executor import CeleryExecutor
 
 log = logging.getLogger(__name__)
 _guard = threading.Lock()

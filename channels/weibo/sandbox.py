@@ -34,9 +34,9 @@ from werkzeug.wrappers import Request, Response
 from channels.sandbox_app import SandboxApp, html_response, json_response
 from channels.sandbox_faults import Faults
 from channels.weibo import sandbox_pages
+from channels.weibo.sandbox_pages import URL
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 PICTURE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF8": "gif"}
 
 

@@ -3,9 +3,13 @@ targets key, and the site column in publisher.toml `[[columns]]` (when columns a
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
+from channels.registry import channel_class
 from publisher.checks.context import CheckContext, finding
 from publisher.content.findings import Finding
 from publisher.content.model import ContentItem
+from publisher.content.validation import describe_error
 
 
 def check_targets(item: ContentItem, ctx: CheckContext) -> list[Finding]:
@@ -13,6 +17,8 @@ def check_targets(item: ContentItem, ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     known = ", ".join(a.id for a in matrix.accounts) or "（尚未配置账号）"
     for channel, spec in (item.meta.targets or {}).items():
+        if spec is not None and spec.model_extra:
+            findings += _channel_options(item, channel, spec.model_extra)
         accounts = spec.accounts if spec is not None else None
         if not accounts:
             if not matrix.accounts_for(channel):
@@ -44,3 +50,25 @@ def check_targets(item: ContentItem, ctx: CheckContext) -> list[Finding]:
             item.line_of("column"),
         ))
     return findings
+
+
+COMMON_KEYS = "accounts、title、digest、author、text、content_source_url"
+
+
+def _channel_options(item: ContentItem, channel: str, extra: dict) -> list[Finding]:
+    """Keys under `targets.<channel>` that only that channel knows: it declares them."""
+    cls = channel_class(channel)
+    options = cls.target_options if cls is not None else None
+    if options is None:
+        return [finding(
+            item, "unknown-target-key", f"“targets.{channel}”下没有“{key}”这一项（可用：{COMMON_KEYS}）",
+            item.line_of("targets", channel, key),
+        ) for key in extra]
+    try:
+        options.model_validate(extra)
+    except ValidationError as exc:
+        return [finding(
+            item, "invalid-target-option", f"“targets.{channel}”的设置有误：{describe_error(error)[1]}",
+            item.line_of("targets", channel, *[str(p) for p in error["loc"][:1]]),
+        ) for error in exc.errors()]
+    return []

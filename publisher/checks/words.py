@@ -8,11 +8,11 @@ item is scanned once however long the lists are. The body and the front-matter t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
-from publisher.checks.context import (
-    CheckContext,
+from publisher.checks.positions import (
     TextMap,
     field_texts,
     file_lines,
@@ -23,6 +23,9 @@ from publisher.checks.secrets import MARKINGS
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import WordLists
 from publisher.content.model import ContentItem
+
+if TYPE_CHECKING:
+    from publisher.checks.context import CheckContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +107,10 @@ def describe(rule: WordRule) -> tuple[str, str]:
 
 
 def check_words(item: ContentItem, ctx: CheckContext) -> list[Finding]:
-    matcher: WordMatcher = ctx.words  # type: ignore[assignment]
-    if matcher is None or matcher.automaton is None:
+    if ctx.words is None:  # built once per context, on first use
+        ctx.words = WordMatcher(ctx.matrix.words)
+    matcher: WordMatcher = ctx.words
+    if matcher.automaton is None:
         return []
     findings: list[Finding] = []
     lines: list[str] | None = None

@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             sandbox = start_sandbox(port=0)
         os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
         _sandbox_credentials(ws.matrix)
-        console.print(f"微信公众号与微博沙箱：{sandbox.url}/")
+        console.print(f"渠道沙箱：{sandbox.url}/")
 
         console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
         # The same commands an editor runs, so the demo shows exactly their behaviour.
@@ -107,15 +107,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(code)
 
         console.rule("[bold]5. 生成门户网站")
-        from channels.site.builder import build_site
-        from channels.site.output import default_state_dir
-        from publisher.cli.site import site_config
+        from publisher.publish.website import build_website
 
-        config = site_config(ws.matrix)
-        site_dir = (config.out_dir or ws.settings.site_dir).resolve()
-        built = build_site(ws.root, ws.matrix, site_dir, state_dir=default_state_dir(site_dir),
-                           config=config, image_dir=cache.folder)
-        console.print(f"网站已生成：{site_dir}（{built.pages} 个页面）")
+        built = build_website(ws.root, ws.matrix, ws.settings)
+        site_dir = built.folder
+        console.print(f"网站已生成：{site_dir}（{built.report.pages} 个页面）")
 
         console.rule("[bold]6. 传播数据与发布看板")
         dashboard_dir = state / "dashboard"
@@ -127,13 +123,13 @@ def register(app: typer.Typer) -> None:
 
         console.rule("[bold]去哪里看")
         site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
-        console.print(f"• 稿件预览（每条稿件的微信、微博、网站效果）：{previews}/")
+        console.print(f"• 稿件预览（每条稿件在各渠道的效果）：{previews}/")
         console.print(f"• 门户网站文件：{site_dir}/index.html")
         console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
         console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
         keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
         if not keep:
-            console.print("• 沙箱中已发布的公众号文章和微博：沙箱只在演示运行时提供页面；"
+            console.print("• 沙箱中已发布的内容：沙箱只在演示运行时提供页面；"
                           f"在终端中运行 make demo（或 publisher demo --serve），即可在 {sandbox.url}/ 浏览")
             sandbox.stop()
             return

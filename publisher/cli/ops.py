@@ -18,7 +18,7 @@ from rich.table import Table
 from publisher.cli.common import EXIT_USAGE, Workspace, console, err_console, fail, open_workspace
 
 CONTENT = typer.Option(None, "--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
-CHANNEL = typer.Option(None, "--channel", help="只处理这个渠道：wechat / weibo / site")
+CHANNEL = typer.Option(None, "--channel", help="只处理这个渠道（渠道名见 publisher accounts）")
 ACCOUNT = typer.Option(None, "--account", help="只处理这个账号")
 
 
@@ -52,9 +52,9 @@ def _sync(ws: Workspace, runtime) -> None:
 
 
 def _publish_local(runtime, ids: list[int], timeout: float = 300.0) -> None:
-    """Publish these claimed rows now, in this process, and wait (WeChat status included)."""
-    from publisher.runtime.executors import LocalExecutor
+    """Publish these claimed rows now, in this process, and wait (asynchronous channel jobs included)."""
     from publisher.schedule.dispatcher import poll
+    from publisher.schedule.executors import LocalExecutor
 
     executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
     try:
@@ -93,8 +93,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """同步内容库并按时发布（内置线程池执行，不需要 Redis）。"""
         from publisher.publish.manual import finish_pending_retracts
-        from publisher.runtime.executors import LocalExecutor
         from publisher.schedule.dispatcher import drain, pending_now, poll, tick
+        from publisher.schedule.executors import LocalExecutor
 
         logging.basicConfig(level=logging.WARNING)
         ws = open_workspace(content)
@@ -257,7 +257,7 @@ def register(app: typer.Typer) -> None:
     def confirm(
         item: str = typer.Argument(..., help="条目标识"),
         account: str = typer.Option(..., "--account", help="账号（必填：一次只确认一个账号的稿件）"),
-        url: str = typer.Option(None, "--url", help="在平台上核实到的文章或微博链接"),
+        url: str = typer.Option(None, "--url", help="在平台上核实到的稿件链接"),
         content: Path = CONTENT,
     ) -> None:
         """结果未确认的稿件：已到平台核实确实发出后，记为已发布（不会再次发送）。"""
@@ -401,9 +401,12 @@ def _dispatch(runtime, ids: list[int], ws: Workspace) -> None:
     if not ids:
         raise fail("稿件未能领取：可能已冻结、账号暂停，或已被其他进程处理（publisher status 查看）")
     if ws.settings.executor == "celery":
-        from publisher.runtime.executors import CeleryExecutor
+        from publisher.schedule.executors import ExecutorMissing, remote_executor
 
-        executor = CeleryExecutor()
+        try:
+            executor = remote_executor(ws.settings.executor)
+        except ExecutorMissing as exc:
+            raise fail(str(exc)) from None
         for pid in ids:
             executor.submit(pid)
         console.print(f"已交给发布进程 {len(ids)} 条（publisher status 查看结果）")

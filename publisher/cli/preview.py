@@ -1,5 +1,5 @@
 """`publisher preview ITEM [--out FILE]`: one HTML page with the item as every target will show
-it (WeChat article, Weibo post, site article) and every check finding on top."""
+it (each target channel's own pane) and every check finding on top."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`publisher render ITEM --channel wechat|weibo|site [--account ID] --out DIR`: one rendition on
+"""`publisher render ITEM --channel NAME [--account ID] --out DIR`: one rendition on
 disk, exactly what would be sent: payload.json, the body (content.html or text.txt) and every
 prepared image under its asset name. Findings of the channel's check are printed; exit 1 when
 any is an error."""
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def render(
         item: Annotated[str, typer.Argument(help="条目文件夹、index.md 路径或条目标识")],
-        channel: Annotated[str, typer.Option("--channel", "-c", help="渠道：wechat / weibo / site")],
+        channel: Annotated[str, typer.Option("--channel", "-c", help="渠道名（publisher accounts 所列）")],
         out: Annotated[Path, typer.Option("--out", "-o", help="输出目录")],
         account: Annotated[str | None, typer.Option("--account", "-a", help="账号标识；默认取该条目在此渠道的第一个账号")] = None,
         content: Annotated[Path | None, typer.Option("--content", help="内容库根目录（含 publisher.toml）")] = None,

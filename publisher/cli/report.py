@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         since: Annotated[int, typer.Option("--since", help="读取最近多少天内发布的稿件", min=1)] = 30,
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
-        """从微信公众号、微博读取已发布稿件的阅读、转发、点赞、评论数，记入发布账本。"""
+        """从各渠道读取已发布稿件的阅读、转发、点赞、评论数（渠道提供的），记入发布账本。"""
         from publisher.publish.reach import pull_reach
         from publisher.runtime.context import open_runtime
 

@@ -32,7 +32,7 @@ class _Strict(BaseModel):
 class Account(_Strict):
     id: str = Field(pattern=SLUG, description="账号标识，在 targets 中引用")
     name: str = Field(min_length=1, description="账号显示名称")
-    channel: str = Field(pattern=SLUG, description="渠道类型：wechat / weibo / site 或插件渠道")
+    channel: str = Field(pattern=SLUG, description="渠道名：已安装的渠道（内置或插件），见 publisher accounts")
     default: bool = Field(True, description="条目未写 targets 时是否默认发布到此账号")
     options: dict[str, Any] = Field(default_factory=dict, description="渠道专有设置（不含密钥）")
     script: Literal["简体", "繁体"] = Field("简体", description="账号使用的字形：简体（默认）或繁体")

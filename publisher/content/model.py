@@ -53,14 +53,18 @@ class Signoff(_Strict):
 
 
 class TargetSpec(_Strict):
-    """Where an item goes on one channel, with that channel's overrides."""
+    """Where an item goes on one channel, with that channel's overrides. Keys beyond these
+    belong to the channel, which declares them (`Channel.target_options`); an undeclared key is
+    an error of publisher.checks.targets, with its line."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
 
     accounts: list[Text] | None = Field(None, description="账号标识；省略则为该渠道全部默认账号")
-    title: Text | None = Field(None, description="该渠道专用标题（如微信短标题）")
-    digest: Text | None = Field(None, description="微信摘要")
+    title: Text | None = Field(None, description="该渠道专用标题（如较短的标题）")
+    digest: Text | None = Field(None, description="该渠道专用摘要")
     author: Text | None = Field(None, description="该渠道署名")
-    text: Text | None = Field(None, description="微博正文（不含链接，链接自动追加）")
-    content_source_url: Text | None = Field(None, description="微信“阅读原文”链接")
+    text: Text | None = Field(None, description="短帖类渠道的正文（不含链接，链接自动追加）")
+    content_source_url: Text | None = Field(None, description="“阅读原文”链接（支持的渠道使用）")
 
 
 class FrontMatter(_Strict):
@@ -81,7 +85,7 @@ class FrontMatter(_Strict):
         None, description="封面裁剪焦点 [x, y]，0 到 1 之间；默认居中"
     )
     targets: dict[str, TargetSpec | None] | None = Field(
-        None, description="发布渠道与账号：wechat / weibo / site；省略则发往全部默认账号"
+        None, description="发布渠道与账号：渠道名（publisher accounts 所列）下写账号与该渠道的专用设置；省略则发往全部默认账号"
     )
     review: list[Signoff] = Field(default_factory=list, description="审核签发记录")
     classification: Text | None = Field(

@@ -1,4 +1,4 @@
-"""Stable site URLs of items: `/{column}/{yyyy}/{mm}/{slug}.html`. Weibo links and the site
+"""Stable site URLs of items: `/{column}/{yyyy}/{mm}/{slug}.html`. Posts that link to the page and the site
 builder both use these, so a link posted today still works after a rebuild."""
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
 from publisher.content.matrix import CONFIG_NAME, Matrix, MatrixError, load_matrix
 from publisher.content.model import ContentItem
+from publisher.settings import Settings
 
 
 class VersionMissing(Exception):
@@ -66,3 +67,8 @@ def load_version(state_dir: Path, vhash: str, item_id: str) -> tuple[ContentItem
     if item is None:
         raise VersionMissing("; ".join(str(f) for f in findings))
     return item, matrix
+
+
+def snapshot_cache(settings: Settings) -> Path:
+    """Where sync and manual operations unpack the committed content they read."""
+    return settings.state_dir / "snapshots"

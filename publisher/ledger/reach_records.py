@@ -40,7 +40,7 @@ FIGURES = ("reads", "shares", "likes", "comments")
 
 @dataclass(frozen=True)
 class ReachFigures:
-    """One measurement. None: the channel does not report that figure (Weibo has no reads)."""
+    """One measurement. None: the channel does not report that figure (some platforms report no reads)."""
 
     publication_id: int
     measured_at: datetime

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import redis
 
-from channels.base import Receipt
 from channels.errors import (
     AuthExpired,
     ChannelError,
@@ -40,11 +38,11 @@ from channels.errors import (
 )
 from publisher.ledger.execution import ClaimLost
 from publisher.ledger.state_table import LockTimeout as LedgerLockTimeout
+from publisher.publish.context import PublishOutcome, context_for
 from publisher.publish.settle import AWAITING_PHASE, settle_status
 from publisher.runtime.redis_state import LockTimeout as RedisLockTimeout
 
 if TYPE_CHECKING:
-    from channels.base import SharedState
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
@@ -55,63 +53,11 @@ SHARED_STATE_ERRORS = (redis.exceptions.RedisError, RedisLockTimeout, LedgerLock
 AUTH_PAUSE = timedelta(days=3650)
 
 
-@dataclass(frozen=True)
-class PublishOutcome:
-    publication_id: int
-    result: str  # published | awaiting | requeued | paused | failed | unconfirmed | skipped
-    message: str = ""
-
-
-@dataclass
-class LedgerPublishContext:
-    """`channels.base.PublishContext` whose `record` writes the phase to the ledger first."""
-
-    publication_id: int
-    idempotency_key: str
-    receipt: Receipt
-    state: SharedState
-    ledger: Any
-    attempt: int | None = None
-    # Reconciling an unconfirmed row holds no claim: what the channel says is kept all the same.
-    reconciling: bool = False
-    recorded: list[str] = field(default_factory=list)
-
-    def record(self, phase: str, **data: Any) -> None:
-        # Raises ClaimLost (after saving) when this attempt no longer holds the row.
-        try:
-            pub = self.ledger.record_phase(self.publication_id, phase, data, attempt=self.attempt)
-        except ClaimLost as lost:
-            if not self.reconciling:
-                raise
-            pub = lost.publication
-        self.receipt.phases = dict(pub.phases)
-        self.recorded.append(phase)
-
-
 def backoff_seconds(attempt: int, base: float, cap: float, retry_after: float = 0.0) -> float:
     """Exponential backoff with "equal jitter": half fixed, half random, never below retry_after."""
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
     delay = ceiling / 2 + random.uniform(0, ceiling / 2)
     return max(delay, retry_after)
-
-
-def receipt_of(publication: Any) -> Receipt:
-    return Receipt(
-        phases=dict(publication.phases or {}),
-        remote_id=publication.remote_id,
-        url=publication.url,
-    )
-
-
-def context_for(publication: Any, runtime: Runtime) -> LedgerPublishContext:
-    return LedgerPublishContext(
-        publication_id=publication.id,
-        idempotency_key=publication.idempotency_key,
-        receipt=receipt_of(publication),
-        state=runtime.state,
-        ledger=runtime.ledger,
-        attempt=publication.attempts,
-    )
 
 
 def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome:

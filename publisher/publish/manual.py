@@ -115,8 +115,7 @@ def republish(
     from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
     from publisher.content.matrix import load_matrix
     from publisher.content.source import take_snapshot
-    from publisher.content.versions import load_version, store_version, version_hash
-    from publisher.schedule.planner import snapshot_cache
+    from publisher.content.versions import load_version, snapshot_cache, store_version, version_hash
 
     settings, ledger = runtime.settings, runtime.ledger
     snapshot = take_snapshot(root, snapshot_cache(settings), use_git=settings.use_git, branch=settings.branch)
@@ -168,7 +167,7 @@ class RetractResult:
 
 def retract_publication(runtime: Runtime, pub: Publication, actor: str) -> tuple[str, str]:
     """Ask the channel to take down one row that is `retracting`; returns (result, message)."""
-    from publisher.publish.execute import context_for
+    from publisher.publish.context import context_for
 
     ledger = runtime.ledger
     try:
@@ -237,7 +236,7 @@ def retry(
     for row in rows:
         if row.state is State.UNCONFIRMED:
             # What the editor checked goes with the row: an adapter that will not repeat an
-            # unanswered request (WeChat's submit) may repeat it once this is recorded.
+            # unanswered irreversible request may repeat it once this is recorded.
             mark = {"at": runtime.now().astimezone().isoformat(), "by": actor}
             with suppress(ClaimLost):  # the row is not held by a worker; saved all the same
                 runtime.ledger.record_phase(row.id, VERIFIED_ABSENT_PHASE, mark)

@@ -60,7 +60,7 @@ def pull_reach(
     channels: tuple[str, ...] | None = None,
 ) -> ReachReport:
     """Ask the channels for the figures of every publication published since `since`."""
-    from publisher.publish.execute import context_for
+    from publisher.publish.context import context_for
 
     now = now or runtime.now()
     if since is None:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from channels.base import ABSENT, PublishStatus, Receipt
 from channels.errors import ChannelError, Transient
 from publisher.ledger.states import IllegalTransition
+from publisher.publish.context import PublishOutcome, context_for
 
 if TYPE_CHECKING:
-    from publisher.publish.execute import PublishOutcome
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ AWAITING_PHASE = "awaiting_status"
 
 
 def _outcome(publication_id: int, result: str, message: str = "") -> PublishOutcome:
-    from publisher.publish.execute import PublishOutcome
-
     return PublishOutcome(publication_id, result, message)
 
 
@@ -87,8 +85,6 @@ def _due(pub: Any, now: datetime) -> bool:
 
 def poll_awaiting(runtime: Runtime, *, force: bool = False) -> PollReport:
     """Ask the channel about every row waiting for its status (and reconcile unconfirmed ones)."""
-    from publisher.publish.execute import context_for
-
     report = PollReport()
     ledger, now = runtime.ledger, runtime.now()
     for pub in ledger.publications(state="publishing"):
@@ -112,8 +108,6 @@ def poll_awaiting(runtime: Runtime, *, force: bool = False) -> PollReport:
 
 def _bump(pub: Any, runtime: Runtime, ctx: Any) -> None:
     """Keep a waiting row alive (and out of stale recovery) after a failed status read."""
-    from publisher.publish.execute import context_for
-
     try:
         ctx = ctx or context_for(pub, runtime)
         following = runtime.now() + timedelta(seconds=runtime.scheduling.poll_seconds)
@@ -134,8 +128,6 @@ RECONCILE_EVERY_POLLS = 4
 
 
 def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
-    from publisher.publish.execute import context_for
-
     ledger = runtime.ledger
     clock = time.monotonic()
     for pub in ledger.publications(state="unconfirmed"):

@@ -230,7 +230,7 @@ def _prepare(data: bytes, max_side, max_bytes, fmt, crop, quality: int) -> Prepa
 
 def crop_box(width: int, height: int, ratio: float, focus: tuple[float, float] | None = None) -> tuple[float, float, float, float]:
     """The largest box of `ratio` (w/h) inside the picture, centred on `focus` (0..1), as a 0..1 grid
-    box (x1, y1, x2, y2) — WeChat's `pic_crop_235_1` / `pic_crop_1_1` format."""
+    box (x1, y1, x2, y2) — the format platforms take for cover crops (`pic_crop_235_1`)."""
     fx, fy = focus or (0.5, 0.5)
     if width / height > ratio:
         box_w, box_h = height * ratio / width, 1.0

@@ -9,10 +9,10 @@ Notice layout (公文格式): fenced blocks mark the parts of a 通知 that are 
                                              :::
 
 Each becomes `<section class="notice-…">` with its lines kept as lines; the channels' styles
-place them (落款 and 成文日期 right-aligned on the site and in WeChat); plain text (Weibo,
-digests) just reads the words.
+place them (落款 and 成文日期 right-aligned on the site and in articles); plain text (short
+posts, digests) just reads the words.
 
-Renderers pass two small callbacks to say where images and links go (WeChat: CDN placeholders and
+Renderers pass two small callbacks to say where images and links go (e.g. CDN placeholders and
 numbered footnotes; site: asset URLs), and get back the HTML plus what was referenced.
 """
 

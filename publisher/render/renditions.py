@@ -3,8 +3,8 @@ renders it for each. Preview, check, plan and publish all come through here, so 
 
 `targets` in front matter:
 - omitted (None): every account with `default = true`;
-- `{wechat: null}` or `{wechat: {title: …}}`: that channel's default accounts;
-- `{wechat: {accounts: [a, b]}}`: exactly those accounts (unknown ones are reported by
+- `{<channel>: null}` or `{<channel>: {title: …}}`: that channel's default accounts;
+- `{<channel>: {accounts: [a, b]}}`: exactly those accounts (unknown ones are reported by
   publisher.checks.targets and skipped here).
 """
 

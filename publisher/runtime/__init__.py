@@ -1,1 +1,1 @@
-"""Runtime: wiring from settings — shared state, quotas, the executor protocol."""
+"""Runtime: wiring from settings — the Runtime context, shared state (Redis or ledger), quotas."""

@@ -1,1 +1,1 @@
-"""Schedule: plan items against the ledger, sync, and the dispatcher tick."""
+"""Schedule: plan items against the ledger, sync, the dispatcher tick and the executors it hands work to."""

@@ -7,7 +7,7 @@ Redis' `visibility_timeout`. Rows due later stay in the ledger until a later tic
 tick, a second dispatcher or a redelivered message changes nothing.
 
 `poll` is the other periodic step: it asks the channels about rows awaiting an asynchronous
-result (WeChat freepublish/get) and reconciles unconfirmed rows where the channel can tell.
+result (a platform job still running) and reconciles unconfirmed rows where the channel can tell.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from publisher.publish.settle import AWAITING_PHASE, PollReport, poll_awaiting
 
 if TYPE_CHECKING:
     from publisher.runtime.context import Runtime
-    from publisher.runtime.executors import Executor, LocalExecutor
+    from publisher.schedule.executors import Executor, LocalExecutor
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def drain(
     poll_interval: float = 1.0,
     on_progress=None,
 ) -> DrainReport:
-    """Publish everything due now and wait for it, WeChat status included (`publisher run --once`).
+    """Publish everything due now and wait for it, asynchronous channel jobs included (`publisher run --once`).
 
     Rows put back with a backoff for later, or held by a frozen/paused account, are left to a
     later run: `--once` never waits for the clock.

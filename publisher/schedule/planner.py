@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from channels.registry import channel_class
 from publisher.checks import judge_for_publishing
@@ -211,7 +210,3 @@ def plan(
         planner.item(item, commit)
     planner.removed({item.id for item in items})
     return planner.plan
-
-
-def snapshot_cache(settings: Settings) -> Path:
-    return settings.state_dir / "snapshots"

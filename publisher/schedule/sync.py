@@ -13,8 +13,9 @@ from publisher.content.findings import Finding
 from publisher.content.loader import load_items
 from publisher.content.matrix import Matrix, load_matrix
 from publisher.content.source import take_snapshot
+from publisher.content.versions import snapshot_cache
 from publisher.ledger import Ledger
-from publisher.schedule.planner import Plan, plan, snapshot_cache
+from publisher.schedule.planner import Plan, plan
 from publisher.settings import Settings
 
 

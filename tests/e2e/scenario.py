@@ -11,11 +11,11 @@ import requests
 
 from publisher.ledger import State
 from publisher.runtime.context import Runtime, SchedulingSettings, open_runtime
-from publisher.runtime.executors import CeleryExecutor
 from publisher.schedule.dispatcher import poll, tick
 from publisher.schedule.sync import sync
 from publisher.settings import Settings
 from workers.app import create_app
+from workers.executor import CeleryExecutor
 
 OPEN_STATES = (State.SCHEDULED, State.QUEUED, State.PUBLISHING)
 

@@ -1,8 +1,11 @@
-"""Where claimed publications run: a thread pool inside `publisher run`, or Celery workers.
+"""Where claimed publications run: the `Executor` protocol, the thread pool inside
+`publisher run`, and the lookup of remote executors (Celery workers, `workers/`) by name.
 
-Both take a publication id and a short delay and end up calling the same
-`publisher.publish.execute.publish_publication` (DESIGN.md, decision 6). Neither carries anything but the
-id: the worker re-reads the row, and the ledger claim makes a second delivery harmless.
+Every executor takes a publication id and a short delay and ends up calling the same
+`publisher.publish.execute.publish_publication` (DESIGN.md, decision 6). None carries anything
+but the id: the worker re-reads the row, and the ledger claim makes a second delivery harmless.
+The core never imports Celery: a remote executor registers under the entry-point group
+`publisher.executors` (the Celery one: `workers.executor:CeleryExecutor`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from celery import Celery
-
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
 
-PUBLISH_TASK = "workers.tasks.publish"
+EXECUTOR_GROUP = "publisher.executors"
 
 
 class Executor(Protocol):
@@ -99,24 +100,17 @@ class LocalExecutor:
         self._pool.shutdown(wait=True)
 
 
-class CeleryExecutor:
-    """Sends `workers.tasks.publish(publication_id)` to the broker, by name.
+class ExecutorMissing(LookupError):
+    """No executor is installed under that name; the message is for operators."""
 
-    The countdown is never longer than the dispatcher's window (seconds), far below Redis'
-    `visibility_timeout`, so the broker never holds a message long enough to redeliver it.
-    """
 
-    def __init__(self, app: Celery | None = None):
-        if app is None:
-            # A fresh app from the current settings (the module-level one is fixed at import).
-            from workers.app import create_app
+def remote_executor(name: str) -> Executor:
+    """The executor registered as `name` in the `publisher.executors` entry-point group."""
+    from importlib.metadata import entry_points
 
-            app = create_app()
-        self.app = app
-
-    def submit(self, publication_id: int, countdown: float = 0.0) -> None:
-        self.app.send_task(
-            PUBLISH_TASK,
-            args=[int(publication_id)],
-            countdown=max(0.0, countdown) or None,
-        )
+    for ep in entry_points(group=EXECUTOR_GROUP):
+        if ep.name == name:
+            return ep.load()()
+    raise ExecutorMissing(
+        f"找不到执行器“{name}”：请确认已安装（pip install -e .）并检查 PUBLISHER_EXECUTOR 的设置"
+    )
