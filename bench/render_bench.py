@@ -26,7 +26,8 @@ WORK = HERE / "_out" / "render"
 def _render_chunk(args: tuple[str, list[str], str]) -> int:
     from publisher.content.loader import load_item
     from publisher.content.matrix import load_matrix
-    from publisher.render.renditions import channel_for, image_cache_in, targets_for
+    from publisher.content.targets import targets_for
+    from publisher.render.renditions import channel_for, image_cache_in
 
     root, paths, state = Path(args[0]), args[1], args[2]
     matrix = load_matrix(root)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from publisher.cli import app
 from publisher.content.loader import load_item
 from publisher.content.matrix import Account, load_matrix
-from publisher.render.renditions import RenderingError, channel_for, render_item, targets_for
+from publisher.content.targets import targets_for
+from publisher.render.renditions import RenderingError, channel_for, render_item
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "render_content"
 

@@ -58,7 +58,7 @@ def traditional_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def simplified_targets(item: ContentItem, matrix: Matrix) -> list[Account]:
-    from publisher.render.renditions import targets_for
+    from publisher.content.targets import targets_for
 
     return [a for a in targets_for(item, matrix) if a.script == SIMPLIFIED]
 

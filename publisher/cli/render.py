@@ -24,11 +24,11 @@ from publisher.cli.common import (
 from publisher.content.findings import Finding
 from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
 from publisher.content.model import ContentItem
+from publisher.content.targets import targets_for
 from publisher.render.renditions import (
     RenderingError,
     image_cache_in,
     render_and_check,
-    targets_for,
 )
 
 

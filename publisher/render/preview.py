@@ -22,8 +22,9 @@ from channels.base import Rendition
 from publisher.content.findings import Finding
 from publisher.content.matrix import Account, Matrix
 from publisher.content.model import ContentItem
+from publisher.content.targets import targets_for
 from publisher.render.images import ImageCache
-from publisher.render.renditions import RenderingError, channel_for, targets_for
+from publisher.render.renditions import RenderingError, channel_for
 from publisher.settings import Settings
 
 

@@ -1,12 +1,6 @@
-"""From an item to its renditions: which accounts it goes to, and the channel object that
-renders it for each. Preview, check, plan and publish all come through here, so they agree.
-
-`targets` in front matter:
-- omitted (None): every account with `default = true`;
-- `{<channel>: null}` or `{<channel>: {title: …}}`: that channel's default accounts;
-- `{<channel>: {accounts: [a, b]}}`: exactly those accounts (unknown ones are reported by
-  publisher.checks.targets and skipped here).
-"""
+"""From an item to its renditions: the channel object that renders it for each target account
+(`publisher.content.targets`). Preview, check, plan and publish all come through here, so they
+agree."""
 
 from __future__ import annotations
 
@@ -24,22 +18,6 @@ from publisher.render.images import ImageCache
 
 class RenderingError(Exception):
     """An account cannot render (unknown channel, invalid options); the message is for editors."""
-
-
-def targets_for(item: ContentItem, matrix: Matrix) -> list[Account]:
-    """The accounts an item goes to, in publisher.toml order, without duplicates."""
-    targets = item.meta.targets
-    if targets is None:
-        return [a for a in matrix.accounts if a.default]
-    chosen: set[str] = set()
-    for channel, spec in targets.items():
-        if spec is not None and spec.accounts:
-            chosen.update(
-                a for a in spec.accounts if (acc := matrix.account(a)) is not None and acc.channel == channel
-            )
-        else:
-            chosen.update(a.id for a in matrix.accounts_for(channel) if a.default)
-    return [a for a in matrix.accounts if a.id in chosen]
 
 
 def channel_for(account: Account, matrix: Matrix, image_cache: ImageCache | None = None) -> Channel:

@@ -27,8 +27,9 @@ from render_fixtures import (
 )
 
 from channels.wechat.render import derive_digest
+from publisher.content.targets import targets_for
 from publisher.render.images import ImageCache
-from publisher.render.renditions import channel_for, render_and_check, targets_for
+from publisher.render.renditions import channel_for, render_and_check
 
 FULL = "2026/11/full-article"
 XSS = "2026/11/xss-corpus"

@@ -12,8 +12,9 @@ from PIL import Image
 from render_fixtures import FIXTURE_ROOT, REPO, assert_golden, content_items, load, make_root
 
 from channels.weibo.length import fit, weibo_length
+from publisher.content.targets import targets_for
 from publisher.content.urls import article_url
-from publisher.render.renditions import channel_for, render_and_check, targets_for
+from publisher.render.renditions import channel_for, render_and_check
 
 FRONT = "title: 微博测试\nauthor: 测试\ndepartment: 测试处\npublish_at: 2026-11-20 09:00"
 

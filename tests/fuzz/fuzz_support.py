@@ -17,7 +17,10 @@ from publisher.checks import CheckContext, run_item_checks
 from publisher.content.findings import Finding
 from publisher.content.loader import load_item
 from publisher.content.matrix import Matrix, load_matrix
-from publisher.render.renditions import RenderingError, render_and_check, targets_for
+
+# A per-example deadline (a hang is a failure, not a slow test): generous, the machine is shared.
+from publisher.content.targets import targets_for
+from publisher.render.renditions import RenderingError, render_and_check
 
 # A per-example deadline (a hang is a failure, not a slow test): generous, the machine is shared.
 DEADLINE = timedelta(seconds=10)

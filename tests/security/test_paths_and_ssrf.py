@@ -20,7 +20,8 @@ from hostile_content import ITEM, Canary, hostile_root
 from publisher.checks import CheckContext, run_item_checks
 from publisher.content.loader import load_items
 from publisher.content.matrix import load_matrix
-from publisher.render.renditions import channel_for, targets_for
+from publisher.content.targets import targets_for
+from publisher.render.renditions import channel_for
 from publisher.settings import Settings
 
 SECRET_FILE_TEXT = "TOP-SECRET-OUTSIDE-THE-REPO"
