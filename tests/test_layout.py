@@ -23,8 +23,9 @@ LAYERS = ["cli", "office", "schedule", "publish", "runtime", "render", ("checks"
 # Interface modules of channels/ the core may use; anything else under channels/ is a channel.
 CHANNEL_INTERFACE = {"channels.base", "channels.errors", "channels.registry", "channels.preview_kit",
                      "channels.sandbox_server", "channels.sandbox_faults"}  # every channel's sandbox on one port
-# Words that name a concrete channel (any case), in English and as editors say them.
-CHANNEL_WORDS = re.compile(r"wechat|weixin|weibo|douyin|微信|微博|公众号|抖音", re.IGNORECASE)
+# Words that name a concrete channel (any case), in English and as editors say them. 企业微信
+# (WeCom, and its API host qyapi.weixin.qq.com) is a notification robot, not a channel.
+CHANNEL_WORDS = re.compile(r"wechat|(?<!qyapi\.)weixin|weibo|douyin|(?<!企业)微信|微博|公众号|抖音", re.IGNORECASE)
 # A bare "site" is an ordinary word (site_dir, matrix.site); as a quoted channel name it is not.
 # Allowed: the state folder's default name and the `publisher site` command group's name.
 SITE_LITERAL = re.compile(r"""["']site["']""")
@@ -97,6 +98,8 @@ def test_the_ban_itself_catches_a_mention(tmp_path):
     """The scan above would fail on these lines (so a pass means something)."""
     for line in ('if account.channel == "weibo":', "# WeChat's submit", 'accounts_for("site")', "发到微信公众号"):
         assert CHANNEL_WORDS.search(line) or SITE_LITERAL.search(line), line
+    for line in ("企业微信群机器人", "https://qyapi.weixin.qq.com"):
+        assert not CHANNEL_WORDS.search(line), line
 
 
 def test_the_celery_executor_is_found_by_name_and_a_missing_one_is_a_sentence():

@@ -317,7 +317,7 @@ def _findings(item: ContentItem, edits: list[Edit], text: str, positions: TextMa
     return findings
 
 
-_FIELD_NAMES = {"title": "标题", "summary": "摘要", "digest": "摘要", "text": "微博正文", "author": "署名"}
+_FIELD_NAMES = {"title": "标题", "summary": "摘要", "digest": "摘要", "text": "短帖正文", "author": "署名"}
 
 
 def _field_label(key: tuple) -> str:

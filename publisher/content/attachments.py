@@ -13,7 +13,7 @@ problem; renderers publish only attachments without problems):
 - its size is within `[attachments] max_bytes`;
 - its file name is safe on every system the file will reach (Windows included).
 
-Channel-neutral: the site publishes the files, WeChat and Weibo list them as text with the page
+Channel-neutral: the site publishes the files, other channels list them as text with the page
 link; each channel package decides how.
 """
 

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 
 from publisher.content.matrix import Matrix
 from publisher.ledger import Ledger, State, state_label
-from publisher.office.notify.events import Event
-from publisher.office.notify.message import Message
+from publisher.office.notify.message import Event, Message
 
 _PROBLEMS = {
     State.BLOCKED: "publisher status --state blocked",

@@ -21,25 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from publisher.content.matrix import Matrix
 from publisher.ledger import Ledger, Publication, State
-from publisher.office.notify.message import Message
+from publisher.office.notify.digest import digest_event
+from publisher.office.notify.message import Event, Message
 from publisher.office.status import fix_command
 
 LOOKBACK = timedelta(hours=24)
 STALE_DAYS = 14  # the national rule: no update in two weeks is a 僵尸号
-
-
-@dataclass(frozen=True)
-class Event:
-    key: str
-    kind: str
-    message: Message
-    item_id: str | None = None
 
 
 def _digest(text: str) -> str:
@@ -205,8 +198,6 @@ def link_events(state_dir: Path) -> list[Event]:
 
 def collect(ledger: Ledger, matrix: Matrix, now: datetime, state_dir: Path) -> list[Event]:
     """Every event the configured targets might want, right now."""
-    from publisher.office.notify.digest import digest_event
-
     titles: dict[int, str] = {}
     events = blocked_events(ledger, matrix, now, titles)
     events += publication_events(ledger, matrix, now, titles)

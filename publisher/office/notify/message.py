@@ -91,3 +91,13 @@ def _fit(text: str, max_bytes: int) -> str:
         return text
     cut = data[: max_bytes - 40].decode(errors="ignore")
     return cut.rsplit("\n", 1)[0] + "\n- ……（内容过长，其余请运行 publisher status 查看）"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a notification target may want to hear about, once: `key` deduplicates it."""
+
+    key: str
+    kind: str
+    message: Message
+    item_id: str | None = None

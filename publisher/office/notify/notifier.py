@@ -29,8 +29,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from publisher.content.notifications import NotifyTarget
 from publisher.office.notify.errors import RateLimited, SendError
-from publisher.office.notify.events import Event, collect
-from publisher.office.notify.message import Message
+from publisher.office.notify.events import collect
+from publisher.office.notify.message import Event, Message
 
 if TYPE_CHECKING:
     from publisher.content.matrix import Matrix
