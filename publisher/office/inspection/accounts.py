@@ -15,7 +15,7 @@ from publisher.ledger import Ledger, State
 from publisher.office.inspection.findings import ERROR, RULE_ACCOUNT, WARNING, InspectionFinding
 
 
-def _judged_as_account(channel: str) -> bool:
+def judged_as_account(channel: str) -> bool:
     """The website's freshness is judged on its built pages, not as an account's."""
     cls = channel_class(channel)
     return cls is None or not cls.capabilities.is_website
@@ -35,7 +35,7 @@ def check_accounts(ledger: Ledger, matrix: Matrix, now: datetime) -> tuple[list[
     rules = matrix.inspection
     latest = last_published(ledger)
     findings: list[InspectionFinding] = []
-    accounts = [a for a in matrix.accounts if _judged_as_account(a.channel)]
+    accounts = [a for a in matrix.accounts if judged_as_account(a.channel)]
     for account in accounts:
         label = f"{account.name}（{account.id}）"
         when = latest.get(account.id)

@@ -148,7 +148,7 @@ def control_events(ledger: Ledger, matrix: Matrix, now: datetime) -> list[Event]
 
 
 def silence_events(ledger: Ledger, matrix: Matrix, now: datetime) -> list[Event]:
-    from publisher.office.inspection.accounts import NOT_ACCOUNTS, last_published
+    from publisher.office.inspection.accounts import judged_as_account, last_published
 
     warn_day = matrix.notify.silence_day or matrix.inspection.warn_days
     stale = matrix.inspection.stale_days or STALE_DAYS
@@ -156,7 +156,7 @@ def silence_events(ledger: Ledger, matrix: Matrix, now: datetime) -> list[Event]
     events = []
     for account in matrix.accounts:
         when = latest.get(account.id)
-        if account.channel in NOT_ACCOUNTS or when is None:
+        if not judged_as_account(account.channel) or when is None:
             continue
         days = (now - when).days
         if days < warn_day:
