@@ -89,9 +89,9 @@ def test_plugin_account_check_preview_sandbox_publish_and_reach(echo_installed, 
     from publisher.content.loader import load_items
     from publisher.content.matrix import load_matrix
     from publisher.ledger import State
+    from publisher.office.preview import build_preview
     from publisher.publish.accounts import describe, verify
     from publisher.publish.reach import pull_reach
-    from publisher.render.preview import build_preview
     from publisher.runtime.context import open_runtime
     from publisher.settings import Settings
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from publisher.cli import app
 from publisher.content.loader import load_item
 from publisher.content.matrix import load_matrix
-from publisher.render.preview import build_preview
+from publisher.office.preview import build_preview
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "render_content"
 ACTIVE_TAGS = ("script", "object", "embed", "svg", "math", "form", "input", "base", "link", "frame")

@@ -15,8 +15,9 @@ Finding codes are documented in docs/checks.md.
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext
+from publisher.checks.item_checks import ITEM_CHECKS, run_item_checks
 from publisher.checks.review import review_findings
-from publisher.checks.runner import ITEM_CHECKS, CheckReport, check_items, run_item_checks
+from publisher.checks.runner import CheckReport, check_items
 from publisher.checks.verdict import ItemVerdict, TargetVerdict, draft_finding, judge
 from publisher.content.findings import Finding
 from publisher.content.matrix import Matrix

@@ -9,46 +9,19 @@ pool (one worker per core): loading (YAML + pydantic) and autocorrect are CPU-bo
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.checks.attachments import check_attachments
 from publisher.checks.context import CheckContext
-from publisher.checks.images import check_images
-from publisher.checks.layout import check_layout
-from publisher.checks.placeholders import check_placeholders
-from publisher.checks.review import check_review
-from publisher.checks.schedule import check_schedule
-from publisher.checks.script import check_script
-from publisher.checks.secrets import check_secrets
-from publisher.checks.targets import check_targets
-from publisher.checks.typography import check_typography, configure
-from publisher.checks.words import check_words
-from publisher.content.findings import Finding, Severity
+from publisher.checks.typography import configure
+from publisher.checks.verdict import judge
+from publisher.content.findings import Finding
 from publisher.content.loader import discover, load_item
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
 from publisher.process_pool import worker_pool
 from publisher.settings import Settings
-
-ItemCheck = Callable[[ContentItem, CheckContext], list[Finding]]
-
-# Every item check, in report order. Channel checks (title length, digest, cover, Weibo length —
-# each channel class's `check` on its rendition) come on top, per target: publisher/checks/verdict.py.
-ITEM_CHECKS: tuple[ItemCheck, ...] = (
-    check_review,
-    check_schedule,
-    check_targets,
-    check_secrets,
-    check_placeholders,
-    check_words,
-    check_script,
-    check_typography,
-    check_layout,
-    check_images,
-    check_attachments,
-)
 
 POOL_THRESHOLD = 500  # below this, starting worker processes costs more than it saves
 _CHUNK = 250
@@ -90,24 +63,9 @@ class CheckReport:
         }
 
 
-def run_item_checks(item: ContentItem, ctx: CheckContext) -> list[Finding]:
-    findings: list[Finding] = []
-    for check in ITEM_CHECKS:
-        try:
-            findings.extend(check(item, ctx))
-        except Exception as exc:  # one broken check must not hide the other items' problems
-            findings.append(Finding(
-                "check-crashed", f"检查“{check.__name__}”出错：{type(exc).__name__}: {exc}",
-                item.display_path, None, None, Severity.ERROR,
-            ))
-    return findings
-
-
 def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bool = True
                 ) -> tuple[list[Finding], list[ContentItem]]:
     """Load each file and judge it as publishing would (item checks + every target's channel check)."""
-    from publisher.checks.verdict import judge
-
     findings: list[Finding] = []
     items: list[ContentItem] = []
     for path in files:

@@ -2,7 +2,7 @@
 
 An item's verdict is the item checks (ITEM_CHECKS: review, secrets, placeholders, words, script,
 typography, images…), which hold for every target, plus each target account's channel check on
-that account's rendition (cover, title and digest lengths, Weibo length and link…). The planner
+that account's rendition (cover, title and digest lengths, a post's length and link…). The planner
 blocks a target on the item's errors and that target's errors; `check` reports them all, so the
 pre-commit hook stops what publishing would stop. Channels are reached only through the registry
 and the `Channel` interface (publisher.render.renditions): this module names none of them.
@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from channels.base import Rendition
 from publisher.checks.context import CheckContext
+from publisher.checks.item_checks import run_item_checks
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import Account
 from publisher.content.model import ContentItem
+from publisher.content.targets import targets_for
 
 
 @dataclass
@@ -82,9 +84,6 @@ def target_verdict(item: ContentItem, account: Account, ctx: CheckContext) -> Ta
 def judge(item: ContentItem, ctx: CheckContext, *, drafts_block: bool = False) -> ItemVerdict:
     """The item checks and every target channel's check. `drafts_block` (publishing) adds the
     draft itself as an error."""
-    from publisher.checks.runner import run_item_checks
-    from publisher.render.renditions import targets_for
-
     findings = run_item_checks(item, ctx)
     if drafts_block and item.meta.draft:
         findings.insert(0, draft_finding(item))

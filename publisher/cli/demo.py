@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         """演示：检查稿件、生成预览、启动渠道沙箱、发布到期稿件、生成网站，并告诉你去哪里看。"""
         from channels.sandbox_server import start_sandbox
         from publisher.checks import check_items
-        from publisher.render.preview import write_preview
+        from publisher.office.preview import write_preview
         from publisher.render.renditions import image_cache_in
 
         # The demo starts from a clean state folder of its own every time: the sandboxes keep

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         content: Annotated[Path | None, typer.Option("--content", help="内容库根目录（含 publisher.toml）")] = None,
     ) -> None:
         """生成条目在各渠道的并排预览页（单个 HTML 文件，图片内嵌，可直接用浏览器打开）。"""
-        from publisher.render.preview import write_preview
+        from publisher.office.preview import write_preview
         from publisher.render.renditions import image_cache_in
 
         workspace = open_workspace(content or (Path(item) if Path(item).exists() else None))

@@ -115,7 +115,6 @@ def republish(
     from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
     from publisher.content.matrix import load_matrix
     from publisher.content.source import take_snapshot
-    from publisher.content.targets import targets_for
     from publisher.content.versions import load_version, snapshot_cache, store_version, version_hash
 
     settings, ledger = runtime.settings, runtime.ledger

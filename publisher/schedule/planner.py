@@ -23,7 +23,6 @@ from publisher.checks import judge_for_publishing
 from publisher.content.findings import Finding
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
-from publisher.content.targets import targets_for
 from publisher.content.versions import store_version, version_hash
 from publisher.ledger import Ledger, Publication, State
 from publisher.render.renditions import image_cache_in

@@ -12,7 +12,7 @@ from PIL import Image, ImageStat
 
 from publisher.content.loader import load_item
 from publisher.content.matrix import load_matrix
-from publisher.render.preview import write_preview
+from publisher.office.preview import write_preview
 
 FIXTURE_ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "render_content"
 ALL_IMAGES_LOADED = "[...document.images].every(i => i.complete && i.naturalWidth > 0)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext
-from publisher.checks.runner import run_item_checks
+from publisher.checks.item_checks import run_item_checks
 from publisher.checks.secrets import check_secrets
 from publisher.content.matrix import Matrix
 

@@ -170,7 +170,7 @@ def test_no_renderer_fetches_a_remote_image(tmp_path):
         for allow in (False, True):
             findings_for(root, remote_settings(allow))
             blobs = rendered_bytes(root)
-            from publisher.render.preview import build_preview
+            from publisher.office.preview import build_preview
 
             loaded, matrix = load(root)
             html = build_preview(loaded.items[0], matrix, settings=remote_settings(allow))

@@ -28,7 +28,7 @@ from channels.preview_kit import inline_assets  # noqa: E402
 from publisher.content.loader import load_item, load_items  # noqa: E402
 from publisher.content.matrix import load_matrix  # noqa: E402
 from publisher.content.targets import targets_for  # noqa: E402
-from publisher.render.preview import build_preview  # noqa: E402
+from publisher.office.preview import build_preview  # noqa: E402
 from publisher.render.renditions import channel_for  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]

@@ -65,7 +65,7 @@ def editorial_findings(item: ContentItem, matrix: Matrix, settings: Settings | N
 @cache
 def _environment() -> Environment:
     return Environment(
-        loader=PackageLoader("publisher.render", "templates"),
+        loader=PackageLoader("publisher.office", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
