@@ -40,7 +40,7 @@ def _ref_line(item: ContentItem, ref: str | None) -> int | None:
 def site_accounts(item: ContentItem, matrix: Matrix) -> tuple[list[Account], list[Account]]:
     """(site accounts the item goes to, site accounts configured): the post's link is the item's
     page on the site, which exists only if the item is published there."""
-    from publisher.render.renditions import targets_for
+    from publisher.content.targets import targets_for
 
     configured = matrix.accounts_for(SITE_CHANNEL)
     return [a for a in targets_for(item, matrix) if a.channel == SITE_CHANNEL], configured
