@@ -13,7 +13,7 @@ from headless_chromium import Chromium, chromium_or_skip
 from PIL import Image
 
 from channels.site.publishing import page_from_rendition, publish_item
-from publisher.render.preview import write_preview
+from publisher.office.preview import write_preview
 from publisher.render.renditions import channel_for
 from tests.attachment_fixtures import write_notice
 
