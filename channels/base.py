@@ -133,12 +133,16 @@ class Metrics:
     measured_at: datetime | None = None
 
 
+class LockTimeout(TimeoutError):
+    """`SharedState.lock`: another holder kept the lock longer than we were willing to wait."""
+
+
 class SharedState(Protocol):
     """Token cache, locks and rate budgets shared by every worker (Redis, or the ledger DB)."""
 
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None: ...
-    def lock(self, key: str, timeout_seconds: float = 30.0): ...  # context manager
+    def lock(self, key: str, timeout_seconds: float = 30.0): ...  # context manager; LockTimeout
     def incr_window(self, key: str, window_seconds: float) -> int: ...
 
 

@@ -15,16 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, String, case, cast, delete, literal, select
 
+from channels.base import LockTimeout
 from publisher.ledger.columns import UTCDateTime, utcnow
 from publisher.ledger.ledger import Ledger
 from publisher.ledger.schema import shared_state
 
 _LOCK_PREFIX = "lock:"
 _POLL_SECONDS = 0.05
-
-
-class LockTimeout(TimeoutError):
-    """Another holder kept the lock longer than we were willing to wait."""
 
 
 def _at(value: datetime):

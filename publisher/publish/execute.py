@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from channels.base import LockTimeout
 from channels.errors import (
     AuthExpired,
     ChannelError,
@@ -37,17 +38,15 @@ from channels.errors import (
     Unconfirmed,
 )
 from publisher.ledger.execution import ClaimLost
-from publisher.ledger.state_table import LockTimeout as LedgerLockTimeout
 from publisher.publish.context import PublishOutcome, context_for
 from publisher.publish.settle import AWAITING_PHASE, settle_status
-from publisher.runtime.redis_state import LockTimeout as RedisLockTimeout
 
 if TYPE_CHECKING:
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
 
-SHARED_STATE_ERRORS = (redis.exceptions.RedisError, RedisLockTimeout, LedgerLockTimeout)
+SHARED_STATE_ERRORS = (redis.exceptions.RedisError, LockTimeout)
 
 # Pause for an account whose credentials were refused: until someone re-authorises it.
 AUTH_PAUSE = timedelta(days=3650)

@@ -16,9 +16,7 @@ from contextlib import contextmanager, suppress
 
 import redis
 
-
-class LockTimeout(TimeoutError):
-    """Another holder kept the lock longer than we were willing to wait."""
+from channels.base import LockTimeout
 
 
 class MemoryState:

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from publisher.runtime.redis_state import LockTimeout, MemoryState, RedisState
+from channels.base import LockTimeout
+from publisher.runtime.redis_state import MemoryState, RedisState
 
 
 @pytest.fixture(params=["memory", "redis"])
