@@ -11,6 +11,7 @@ from publisher.ledger.execution import ClaimLost
 
 if TYPE_CHECKING:
     from channels.base import SharedState
+    from publisher.ledger import Ledger, Publication
     from publisher.runtime.context import Runtime
 
 
@@ -29,7 +30,7 @@ class LedgerPublishContext:
     idempotency_key: str
     receipt: Receipt
     state: SharedState
-    ledger: Any
+    ledger: Ledger
     attempt: int | None = None
     # Reconciling an unconfirmed row holds no claim: what the channel says is kept all the same.
     reconciling: bool = False
@@ -47,7 +48,7 @@ class LedgerPublishContext:
         self.recorded.append(phase)
 
 
-def receipt_of(publication: Any) -> Receipt:
+def receipt_of(publication: Publication) -> Receipt:
     return Receipt(
         phases=dict(publication.phases or {}),
         remote_id=publication.remote_id,
@@ -55,7 +56,7 @@ def receipt_of(publication: Any) -> Receipt:
     )
 
 
-def context_for(publication: Any, runtime: Runtime) -> LedgerPublishContext:
+def context_for(publication: Publication, runtime: Runtime) -> LedgerPublishContext:
     return LedgerPublishContext(
         publication_id=publication.id,
         idempotency_key=publication.idempotency_key,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis
 
@@ -42,6 +42,7 @@ from publisher.publish.context import PublishOutcome, context_for
 from publisher.publish.settle import AWAITING_PHASE, settle_status
 
 if TYPE_CHECKING:
+    from publisher.ledger import Publication
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome
 
     attempt = pub.attempts  # the fencing token: a later attempt's row is never overwritten
 
-    def ended(row: Any, result: str, message: str) -> PublishOutcome:
+    def ended(row: Publication | None, result: str, message: str) -> PublishOutcome:
         if row is None:  # recovered and handed on while we worked: the other attempt decides
             return PublishOutcome(pub.id, "skipped", "发布记录已被回收，本次结果未写入")
         return PublishOutcome(pub.id, result, message)
@@ -162,7 +163,7 @@ def _code(exc: ChannelError, default: str) -> str:
     return str(exc.code) if exc.code is not None else default
 
 
-def _may_have_posted_before(pub: Any, exc: DuplicateContent) -> bool:
+def _may_have_posted_before(pub: Publication, exc: DuplicateContent) -> bool:
     """An earlier attempt of this row sent the same post and lost the answer (the adapter knows
     when it recorded the send; otherwise any earlier attempt counts, to stay on the safe side)."""
     earlier = getattr(exc, "earlier_attempt", None)

@@ -16,14 +16,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from channels.base import ABSENT, PublishStatus, Receipt
 from channels.errors import ChannelError, Transient
 from publisher.ledger.states import IllegalTransition
-from publisher.publish.context import PublishOutcome, context_for
+from publisher.publish.context import LedgerPublishContext, PublishOutcome, context_for
 
 if TYPE_CHECKING:
+    from channels.base import Channel
+    from publisher.ledger import Publication
     from publisher.runtime.context import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ def _outcome(publication_id: int, result: str, message: str = "") -> PublishOutc
     return PublishOutcome(publication_id, result, message)
 
 
-def settle_status(pub: Any, channel: Any, ctx: Any, receipt: Receipt, runtime: Runtime) -> PublishOutcome:
+def settle_status(pub: Publication, channel: Channel, ctx: LedgerPublishContext, receipt: Receipt,
+                  runtime: Runtime) -> PublishOutcome:
     """Finish a row whose publish call returned: published now, or awaiting the channel."""
     if receipt.url or receipt.remote_id:
         return apply_status(pub, PublishStatus("published", receipt.url, receipt.remote_id), ctx, runtime)
@@ -48,7 +51,7 @@ def settle_status(pub: Any, channel: Any, ctx: Any, receipt: Receipt, runtime: R
     return apply_status(pub, status, ctx, runtime)
 
 
-def apply_status(pub: Any, status: PublishStatus, ctx: Any, runtime: Runtime) -> PublishOutcome:
+def apply_status(pub: Publication, status: PublishStatus, ctx: LedgerPublishContext, runtime: Runtime) -> PublishOutcome:
     ledger, attempt = runtime.ledger, pub.attempts
     if status.state == "published":
         row = ledger.finish_published(
@@ -77,7 +80,7 @@ class PollReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _due(pub: Any, now: datetime) -> bool:
+def _due(pub: Publication, now: datetime) -> bool:
     awaiting = pub.phases.get(AWAITING_PHASE) or {}
     when = awaiting.get("next_poll_at")
     return when is None or datetime.fromisoformat(when) <= now
@@ -106,7 +109,7 @@ def poll_awaiting(runtime: Runtime, *, force: bool = False) -> PollReport:
     return report
 
 
-def _bump(pub: Any, runtime: Runtime, ctx: Any) -> None:
+def _bump(pub: Publication, runtime: Runtime, ctx: LedgerPublishContext | None) -> None:
     """Keep a waiting row alive (and out of stale recovery) after a failed status read."""
     try:
         ctx = ctx or context_for(pub, runtime)
@@ -117,7 +120,7 @@ def _bump(pub: Any, runtime: Runtime, ctx: Any) -> None:
         pass
 
 
-def _channel_for(pub: Any, runtime: Runtime) -> Any:
+def _channel_for(pub: Publication, runtime: Runtime) -> Channel:
     _, matrix = runtime.load_version(pub.item_id, pub.item_version_id)
     return runtime.channel(matrix, pub.account_id)
 
