@@ -115,3 +115,16 @@ def test_an_attachment_two_notices_share_stays_until_both_are_retracted(tmp_path
     assert (out / shared.name).is_file()
     retract_item(out, matrix, "2026/11/other")
     assert not (out / shared.name).exists()
+
+
+def test_the_inspector_reports_an_attachment_missing_from_the_site(tmp_path):
+    out = tmp_path / "site"
+    _, matrix, item = write_notice(tmp_path)
+    rendition = channel_for(matrix.account("portal"), matrix).render(item)
+    publish_item(out, matrix, page_from_rendition(rendition))
+    lost = next(a for a in rendition.assets if a.role == "attachment")
+    (out / lost.name).unlink()
+    findings = check_links(out, matrix).findings
+    assert [f.code for f in findings] == ["link-broken"]
+    assert Path(lost.name).name in findings[0].message  # the file, and the page that links it
+    assert rendition.payload["path"] in findings[0].message
