@@ -126,3 +126,17 @@ def test_wechat_and_weibo_list_the_attachments_as_text_with_the_page_link(tmp_pa
     assert "附件" in weibo.payload["text"] and weibo.payload["text"].endswith(url)
     assert weibo.payload["length"] <= weibo.payload["limit"]
     assert FRONT  # the fixture's front matter is shared with the site test
+
+
+def test_a_file_name_with_spaces_written_as_a_plain_link_is_an_error_with_the_fix(tmp_path):
+    body = "\n附件：[1. 案例申报表](附件1 案例申报表.docx)\n\n[链接](https://example.gov.cn \"标题\")\n`[x](a b.pdf)`\n"
+    _, matrix, item = write_notice(tmp_path, body, {"附件1 案例申报表.docx": ATTACHMENTS["附件1-案例申报表.docx"]})
+    (found,) = check_attachments(item, CheckContext.build(matrix))
+    assert (found.code, found.line, found.col) == ("attachment-link-syntax", 19, 15)
+    assert "[文字](<附件1 案例申报表.docx>)" in found.message
+    fixed = (item.folder / "index.md").read_text("utf-8").replace("(附件1 案例申报表.docx)", "(<附件1 案例申报表.docx>)")
+    (item.folder / "index.md").write_text(fixed, "utf-8")
+    _, matrix, item = write_notice(tmp_path / "again", fixed.split("---\n", 2)[2],
+                                   {"附件1 案例申报表.docx": ATTACHMENTS["附件1-案例申报表.docx"]})
+    assert check_attachments(item, CheckContext.build(matrix)) == []
+    assert [a.display().split("（")[0] for a in published_attachments(item, matrix)] == ["附件1：案例申报表.docx"]
