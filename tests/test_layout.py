@@ -1,8 +1,9 @@
 """The shape of the code is a tested contract (docs/architecture.md):
 
-- layers: `cli` → `office` → `schedule` → `publish` → `runtime` → `checks` → `render` →
-  `content`; `ledger` stands beside `render` and needs nothing but the settings. (Checks sit above
-  render: `check` runs every target channel's check on its rendition, as publishing will.) A package may import
+- layers: `cli` → `schedule` → `office` | `publish` → `runtime` → `checks` → `render` | `ledger`
+  → `content`. `schedule` is on top because its one loop runs every periodic step, the office's
+  included; office and publish never import each other; checks sit above render because `check`
+  runs every target channel's check on its rendition, as publishing will. A package may import
   the packages below it, never one above;
 - the core (`publisher/`) never imports `workers/` (the Celery shell) or Celery itself, and never
   a concrete channel package: it talks to `channels.base`'s interface and the registry;
@@ -20,7 +21,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["cli", "office", "schedule", "publish", "runtime", "checks", ("render", "ledger"), "content"]
+LAYERS = ["cli", "schedule", ("office", "publish"), "runtime", "checks", ("render", "ledger"), "content"]
 # Interface modules of channels/ the core may use; anything else under channels/ is a channel.
 CHANNEL_INTERFACE = {"channels.base", "channels.errors", "channels.registry", "channels.preview_kit",
                      "channels.sandbox_server", "channels.sandbox_faults"}  # every channel's sandbox on one port

@@ -18,9 +18,8 @@ import logging
 from celery import Celery
 from celery.signals import worker_ready
 
-from publisher.office.inspection.periodic import monitoring_schedule
-from publisher.office.notify.notifier import NotifyLoopSettings
 from publisher.runtime.context import SchedulingSettings
+from publisher.schedule.loop import loop_steps
 from publisher.settings import Settings
 
 PUBLISH_TASK = "workers.tasks.publish"
@@ -30,34 +29,26 @@ SYNC_TASK = "workers.tasks.sync_content"
 REACH_TASK = "workers.tasks.pull_reach"
 INSPECT_TASK = "workers.tasks.inspect"
 NOTIFY_TASK = "workers.tasks.notify"
+# The task that runs each step of publisher.schedule.loop.
+STEP_TASKS = {
+    "sync-content": SYNC_TASK,
+    "dispatch-tick": TICK_TASK,
+    "poll-status": POLL_TASK,
+    "pull-reach": REACH_TASK,
+    "inspect": INSPECT_TASK,
+    "notify": NOTIFY_TASK,
+}
 
 
 def create_app(settings: Settings | None = None, scheduling: SchedulingSettings | None = None) -> Celery:
     settings = settings or Settings()
     scheduling = scheduling or SchedulingSettings()
+    # Beat fires the same steps, on the same intervals, as the resident `publisher run`.
     schedule = {
-        "dispatch-tick": {
-            "task": TICK_TASK,
-            "schedule": settings.tick_seconds,
-            # A tick that waited longer than two ticks is worthless: the next one is coming.
-            "options": {"expires": max(1.0, 2 * settings.tick_seconds)},
-        },
-        "poll-status": {
-            "task": POLL_TASK,
-            "schedule": scheduling.poll_seconds,
-            "options": {"expires": max(1.0, scheduling.poll_seconds)},
-        },
+        step.name: {"task": STEP_TASKS[step.name], "schedule": step.seconds, "options": {"expires": step.expires}}
+        for step in loop_steps(settings)
+        if step.seconds
     }
-    if scheduling.sync_seconds:
-        schedule["sync-content"] = {
-            "task": SYNC_TASK,
-            "schedule": scheduling.sync_seconds,
-            "options": {"expires": max(1.0, scheduling.sync_seconds)},
-        }
-    schedule.update(monitoring_schedule(REACH_TASK, INSPECT_TASK))  # reach figures, inspection
-    notify_seconds = NotifyLoopSettings().notify_seconds
-    if notify_seconds:  # notifications: their own task, never on the publishing path
-        schedule["notify"] = {"task": NOTIFY_TASK, "schedule": notify_seconds, "options": {"expires": notify_seconds}}
     app = Celery("workers", broker=settings.broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",

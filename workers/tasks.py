@@ -14,7 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from publisher.publish.execute import publish_publication
 from publisher.runtime.context import Runtime, open_runtime
-from publisher.schedule.dispatcher import poll, tick
+from publisher.schedule.loop import run_step
 from workers.app import (
     INSPECT_TASK,
     NOTIFY_TASK,
@@ -52,50 +52,36 @@ def publish(publication_id: int) -> str:
     return outcome.result
 
 
+def _step(name: str):
+    """One step of the scheduling loop, exactly as `publisher run` runs it."""
+    return run_step(name, runtime(), CeleryExecutor(app))
+
+
 @app.task(name=TICK_TASK)
 def dispatch_tick() -> int:
-    report = tick(runtime(), CeleryExecutor(app))
-    return len(report.submitted)
+    return len(_step("dispatch-tick").submitted)
 
 
 @app.task(name=POLL_TASK)
 def poll_status() -> int:
-    from publisher.publish.manual import finish_pending_retracts
-
-    rt = runtime()
-    finish_pending_retracts(rt)
-    return poll(rt).polled
+    return _step("poll-status").polled
 
 
 @app.task(name=SYNC_TASK)
 def sync_content() -> int:
-    """Plan what the content repo asks for (the same sync as `publisher run`)."""
-    from publisher.schedule.sync import sync
-
-    rt = runtime()
-    report = sync(rt.settings.content_dir, rt.ledger, rt.settings)
-    return len(report.plan.entries)
+    return len(_step("sync-content").plan.entries)
 
 
 @app.task(name=REACH_TASK)
 def pull_reach() -> int:
-    """Reads, shares, likes and comments of recent WeChat/Weibo posts, into the ledger."""
-    from publisher.publish.reach import pull_reach as pull
-
-    return pull(runtime()).stored
+    return _step("pull-reach").stored
 
 
 @app.task(name=INSPECT_TASK)
 def inspect() -> int:
-    """僵尸号, stale and empty columns, broken links; the result is saved for the dashboard."""
-    from publisher.office.inspection.periodic import periodic_inspection
-
-    return periodic_inspection(runtime()).exit_code()
+    return _step("inspect").exit_code()
 
 
 @app.task(name=NOTIFY_TASK)
 def notify() -> int:
-    """Mail and group-robot notifications: queue new events once, send what is due."""
-    from publisher.office.notify import notify_once
-
-    return notify_once(runtime()).sent
+    return _step("notify").sent

@@ -155,7 +155,6 @@ def test_the_celery_beat_steps_run_and_save(workspace, tmp_path, monkeypatch):
     """The worker's tasks, called in-process (no broker needed): inspection saves its result
     where the dashboard reads it; reach asks nobody when nothing recent went to WeChat/Weibo."""
     import workers.tasks
-    from publisher.office.inspection.periodic import MonitoringSettings, monitoring_schedule
 
     _, _, root, url, site = workspace
     settings = Settings(database_url=url, content_dir=root, state_dir=tmp_path / "state")
@@ -168,5 +167,11 @@ def test_the_celery_beat_steps_run_and_save(workspace, tmp_path, monkeypatch):
     # The history has no stored item versions: each row reports its error, none stops the step.
     assert workers.tasks.pull_reach() == 0
     runtime.ledger.close()
-    schedule = monitoring_schedule("r", "i", MonitoringSettings(reach_seconds=60, inspect_seconds=0))
-    assert schedule == {"pull-reach": {"task": "r", "schedule": 60, "options": {"expires": 60}}}
+    # Beat's schedule is the scheduling loop's steps: intervals from the environment, 0 = off.
+    from workers.app import REACH_TASK, create_app
+
+    monkeypatch.setenv("PUBLISHER_REACH_SECONDS", "60")
+    monkeypatch.setenv("PUBLISHER_INSPECT_SECONDS", "0")
+    schedule = create_app(settings).conf.beat_schedule
+    assert schedule["pull-reach"] == {"task": REACH_TASK, "schedule": 60, "options": {"expires": 60}}
+    assert "inspect" not in schedule and {"dispatch-tick", "poll-status", "sync-content"} <= set(schedule)

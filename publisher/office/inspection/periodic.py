@@ -1,14 +1,12 @@
-"""The monitoring steps Celery beat runs: pull reach every hour, inspect every six hours.
-
-`workers/` stays thin: its tasks call `pull_reach(runtime)` and `periodic_inspection(runtime)`,
-and its beat schedule takes `monitoring_schedule(...)`. Intervals come from the environment
-(`PUBLISHER_REACH_SECONDS`, `PUBLISHER_INSPECT_SECONDS`; 0 switches a step off).
+"""Periodic inspection, one step of the scheduling loop (publisher.schedule.loop), and the
+intervals of the monitoring steps: reach every hour, inspection every six hours, from the
+environment (`PUBLISHER_REACH_SECONDS`, `PUBLISHER_INSPECT_SECONDS`; 0 switches a step off).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,18 +27,6 @@ class MonitoringSettings(BaseSettings):
 
     reach_seconds: float = Field(3600.0, ge=0, description="how often reach figures are pulled (0: never)")
     inspect_seconds: float = Field(21600.0, ge=0, description="how often accounts and site are inspected (0: never)")
-
-
-def monitoring_schedule(reach_task: str, inspect_task: str, settings: MonitoringSettings | None = None) -> dict[str, Any]:
-    """Celery beat entries for the two steps (none for a step switched off)."""
-    settings = settings or MonitoringSettings()
-    schedule: dict[str, Any] = {}
-    for key, task, seconds in (("pull-reach", reach_task, settings.reach_seconds),
-                               ("inspect", inspect_task, settings.inspect_seconds)):  # fmt: skip
-        if seconds:
-            # A run that waited past its own interval is stale: the next one is coming.
-            schedule[key] = {"task": task, "schedule": seconds, "options": {"expires": seconds}}
-    return schedule
 
 
 def periodic_inspection(runtime: Runtime) -> InspectionResult:
