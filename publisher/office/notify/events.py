@@ -7,6 +7,8 @@ often this runs, on however many workers, an event is queued once per target.
     blocked         item blocked (failing checks, missing sign-off) within N hours of its time
     failed          a publication moved to failed           (audit row → key)
     unconfirmed     a publication moved to unconfirmed      (audit row → key)
+                    (failed / unconfirmed rows already resolved when seen — reconciled with
+                    the channel, retried by an editor — are not told: nobody must act)
     account-paused  token expired, secret missing, quota    (account, reason, day → key)
     silence         an account N days from the 14-day line  (account, last post → key)
     broken-links    inspection found broken links or images (the set of broken targets → key)
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -89,10 +90,9 @@ def publication_events(ledger: Ledger, matrix: Matrix, now: datetime, titles: di
         if entry.publication_id is None or entry.from_state == entry.to_state:
             continue
         pub = ledger.get(entry.publication_id)
-        if pub is None:
-            continue
+        if pub is None or pub.state is not entry.to_state:
+            continue  # resolved before anyone was told (reconciled, retried): nobody must act
         state = entry.to_state
-        as_then = replace(pub, state=state)  # the fix for the state it entered, even if it moved on
         kind = "failed" if state is State.FAILED else "unconfirmed"
         head = "发布失败" if kind == "failed" else "发布结果未确认"
         lines = [f"渠道账号：{_account_label(matrix, pub.account_id)}", f"发生时间：{_local(entry.at, matrix)}"]
@@ -103,7 +103,7 @@ def publication_events(ledger: Ledger, matrix: Matrix, now: datetime, titles: di
             title=f"{head}：{_title(ledger, pub, titles)}",
             item=f"{pub.item_id} → {pub.account_id}",
             reason=str(entry.detail.get("message") or pub.last_error_message or "渠道未说明原因"),
-            fix=fix_command(as_then),
+            fix=fix_command(pub),
             lines=lines,
         )
         events.append(Event(f"{kind}:{entry.id}", kind, message, pub.item_id))
