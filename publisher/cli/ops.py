@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from publisher.cli.common import EXIT_USAGE, Workspace, console, err_console, fail, open_workspace
+from publisher.cli.layout import use_table, wide_console
 
 CONTENT = typer.Option(None, "--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
 CHANNEL = typer.Option(None, "--channel", help="只处理这个渠道（渠道名见 publisher accounts）")
@@ -47,6 +50,10 @@ def _sync(ws: Workspace, runtime) -> None:
     shown = "，".join(f"{ACTION_LABELS[k]} {v}" for k, v in counts.items() if v) or "无变化"
     source = f"提交 {report.commit[:10]}" if report.commit else "工作目录"
     console.print(f"已同步内容库（{source}）：{shown}")
+    if report.unpushed:
+        from publisher.content.source import unpushed_notice
+
+        err_console.print(f"[yellow]{unpushed_notice(report.unpushed)}[/yellow]")
     for finding in report.findings:
         err_console.print(f"{finding.location}: [red]无法读取[/red] {finding.message}")
 
@@ -278,6 +285,7 @@ def register(app: typer.Typer) -> None:
         item: str = typer.Argument(None, help="条目标识（省略则列出全部）"),
         state: str = typer.Option(None, "--state", help="只看某一状态，如 failed / unconfirmed / blocked"),
         fmt: str = typer.Option("text", "--format", help="text 或 json"),
+        wide: bool = typer.Option(False, "--wide", help="显示完整表格（可能超出窄终端的宽度）"),
         content: Path = CONTENT,
     ) -> None:
         """发布状态：每条稿件在各渠道的状态、原因和处理办法。"""
@@ -295,22 +303,34 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({**info, "publications": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
             return
         for note in info["notes"]:
-            console.print(f"[yellow]{note}[/yellow]")
-        table = Table(title=f"发布状态（时间为 {ws.settings.timezone}）", title_justify="left")
-        table.add_column("编号", no_wrap=True)
-        table.add_column("条目", overflow="fold")
-        table.add_column("账号", overflow="fold")
-        table.add_column("状态", no_wrap=True)
-        table.add_column("排期", no_wrap=True)
-        table.add_column("说明", overflow="fold", ratio=1)
-        for r in rows:
-            style = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green"}.get(r.state, "")
-            label = f"[{style}]{r.state_label}[/]" if style else r.state_label
-            note = r.reason or r.url
-            if r.fix:
-                note += f"\n处理：{r.fix}"
-            table.add_row(str(r.id), r.item_id, r.account_id, label, r.scheduled_at[5:16], note)
-        console.print(table)
+            console.print(f"[yellow]{escape(note)}[/yellow]")
+        styles = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green"}
+        if use_table(wide):
+            table = Table(title=f"发布状态（时间为 {ws.settings.timezone}）", title_justify="left")
+            table.add_column("编号", no_wrap=True)
+            table.add_column("条目", no_wrap=True)
+            table.add_column("账号", no_wrap=True)
+            table.add_column("状态", no_wrap=True)
+            table.add_column("排期", no_wrap=True)
+            table.add_column("说明", overflow="fold", ratio=1, min_width=30)
+            for r in rows:
+                style = styles.get(r.state, "")
+                label = f"[{style}]{r.state_label}[/]" if style else r.state_label
+                note = escape(r.reason or r.url)
+                if r.fix:
+                    note += f"\n处理：{escape(r.fix)}"
+                table.add_row(str(r.id), r.item_id, r.account_id, label, r.scheduled_at[5:16], note)
+            (wide_console() if wide else console).print(table)
+        else:
+            console.print(f"发布状态（时间为 {ws.settings.timezone}；--wide 显示完整表格）：")
+            for r in rows:
+                style = styles.get(r.state, "")
+                label = f"[{style}]{r.state_label}[/]" if style else r.state_label
+                console.print(f"#{r.id}  {escape(r.item_id)} → {escape(r.account_id)}")
+                console.print(f"    {label} · 排期 {r.scheduled_at[5:16]}")
+                for head, text in (("链接", "" if r.reason else r.url), ("原因", r.reason), ("处理", r.fix)):
+                    if text:  # wrapped at the terminal's width, under the entry it belongs to
+                        console.print(Padding(f"{head}：{escape(text)}", (0, 0, 0, 4), expand=False), soft_wrap=False)
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.state_label] = counts.get(r.state_label, 0) + 1
@@ -344,8 +364,8 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("text", "--format", help="text 或 json"),
         content: Path = CONTENT,
     ) -> None:
-        """条目的审计记录：每一次状态变化、每一个发布步骤和操作人。"""
-        from publisher.ledger import state_label
+        """条目的审计记录：按时间先后，每一次状态变化、每一个发布步骤和操作人。"""
+        from publisher.office.audit_text import log_lines
 
         ws = open_workspace(content)
         runtime = _runtime(ws, "memory")
@@ -353,25 +373,25 @@ def register(app: typer.Typer) -> None:
         if not entries:
             raise fail(f"条目 {item} 没有审计记录", code=EXIT_USAGE)
         tz = ws.settings.tz
+        accounts = {}
+        for pub in runtime.ledger.publications(item_id=item):
+            account = ws.matrix.account(pub.account_id)
+            accounts[pub.id] = f"{account.name}（{pub.account_id}）" if account else pub.account_id
+        lines = log_lines(entries, accounts, tz)
         if fmt == "json":
             typer.echo(json.dumps([
                 {"at": e.at.astimezone(tz).isoformat(), "publication_id": e.publication_id, "event": e.event,
                  "from": e.from_state.value if e.from_state else None,
                  "to": e.to_state.value if e.to_state else None, "actor": e.actor, "detail": e.detail}
-                for e in entries], ensure_ascii=False, indent=2, default=str))  # fmt: skip
+                for e in sorted(entries, key=lambda e: (e.at, e.id))], ensure_ascii=False, indent=2, default=str))  # fmt: skip
             return
-        table = Table(title=f"条目 {item} 的审计记录", title_justify="left")
-        for column in ("时间", "记录", "事件", "状态变化", "操作人", "详情"):
-            table.add_column(column, overflow="fold")
-        for e in entries:
-            change = ""
-            if e.to_state and e.from_state != e.to_state:
-                change = f"{state_label(e.from_state) if e.from_state else '—'} → {state_label(e.to_state)}"
-            detail = json.dumps(e.detail, ensure_ascii=False, default=str) if e.detail else ""
-            table.add_row(e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), str(e.publication_id or ""),
-                          e.event, change, e.actor, detail[:200])  # fmt: skip
-        console.print(table)
-
+        console.print(f"条目 {item} 的审计记录（时间为 {ws.settings.timezone}，按先后顺序）：")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")  # a long sentence wraps under itself, not under the time
+        for line in lines:
+            grid.add_row(line.at, f"{escape(line.text)}（{escape(line.actor)}）")
+        console.print(grid, soft_wrap=False)
 
 def _start_notifier(runtime, ws: Workspace):
     """Notifications on their own thread (never on the publishing path), when any are set up."""

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 
 from publisher.cli.common import EXIT_USAGE, console, err_console, open_workspace
+from publisher.cli.layout import use_table, wide_console
 
 _STYLE = {"blocked": "red", "changed": "yellow", "cancel": "yellow", "retract": "yellow",
           "create": "green", "update": "cyan", "site-update": "cyan"}
@@ -20,6 +23,7 @@ def register(app: typer.Typer) -> None:
         content: Path = typer.Option(None, "--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）"),
         fmt: str = typer.Option("text", "--format", help="text 或 json"),
         show_all: bool = typer.Option(False, "--all", help="也列出不变和已完成的发布"),
+        wide: bool = typer.Option(False, "--wide", help="显示完整表格（可能超出窄终端的宽度）"),
     ) -> None:
         """显示同步将要做什么：按账号列出新建、更新、受阻、取消和发布后改动（不做任何修改）。"""
         # Imported here: the ledger and renderers are heavy, and every command pays for imports.
@@ -38,7 +42,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_USAGE) from None
         entries = report.plan.entries
         if fmt == "json":
-            typer.echo(json.dumps({"commit": report.commit, "entries": [e.to_dict() for e in entries],
+            typer.echo(json.dumps({"commit": report.commit, "unpushed_commits": report.unpushed, "entries": [e.to_dict() for e in entries],
                                    "load_errors": [f.to_dict() for f in report.findings]},
                                   ensure_ascii=False, indent=2))
             return
@@ -46,19 +50,38 @@ def register(app: typer.Typer) -> None:
         shown = [e for e in entries if show_all or e.action not in ("unchanged", "done")]
         source = f"提交 {report.commit[:10]}" if report.commit else "工作目录（未使用 git）"
         console.print(f"内容来源：{source}")
+        if report.unpushed:
+            from publisher.content.source import unpushed_notice
+
+            err_console.print(f"[yellow]{unpushed_notice(report.unpushed)}[/yellow]")
+        table_view = use_table(wide)
+        if not table_view:
+            console.print("（--wide 显示完整表格）")
         for account in report.matrix.accounts:
             rows = [e for e in shown if e.account_id == account.id]
             if not rows:
                 continue
-            table = Table(title=f"{account.name}（{account.id}）", title_justify="left")
-            for column in ("动作", "时间", "条目", "标题", "说明"):
-                table.add_column(column)
-            for e in sorted(rows, key=lambda e: (e.scheduled_at is None, e.scheduled_at or 0, e.item_id)):
+            rows.sort(key=lambda e: (e.scheduled_at is None, e.scheduled_at or 0, e.item_id))
+            if not table_view:
+                console.print(f"[bold]{escape(account.name)}（{escape(account.id)}）[/bold]")
+            else:
+                table = Table(title=f"{account.name}（{account.id}）", title_justify="left")
+                for column, wrap in (("动作", False), ("时间", False), ("条目", False), ("标题", True), ("说明", True)):
+                    table.add_column(column, no_wrap=not wrap)
+            for e in rows:
                 when = e.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if e.scheduled_at else ""
                 style = _STYLE.get(e.action, "")
-                table.add_row(f"[{style}]{ACTION_LABELS.get(e.action, e.action)}[/]" if style else ACTION_LABELS.get(e.action, e.action),
-                              when, e.item_id, e.title, e.reason or "")
-            console.print(table)
+                label = ACTION_LABELS.get(e.action, e.action)
+                label = f"[{style}]{label}[/]" if style else label
+                if table_view:
+                    table.add_row(label, when, e.item_id, escape(e.title), escape(e.reason or ""))
+                    continue
+                console.print(f"  {label}  {when[5:] or '不定时'}  {escape(e.item_id)}")
+                for text in (e.title, e.reason):
+                    if text:  # wrapped at the terminal's width, under its entry
+                        console.print(Padding(escape(text), (0, 0, 0, 6), expand=False), soft_wrap=False)
+            if table_view:
+                (wide_console() if wide else console).print(table)
         for f in report.findings:
             err_console.print(f"{f.location}: [red]无法读取[/red] {f.message}")
         counts = {a: report.plan.count(a) for a in ACTION_LABELS}

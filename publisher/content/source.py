@@ -24,6 +24,7 @@ class SourceError(Exception):
 class Snapshot:
     root: Path  # a folder holding publisher.toml and items/, exactly as committed
     commit: str | None  # None: a plain folder's working tree
+    unpushed: int = 0  # local commits on the branch that its upstream does not have (not read)
 
 
 def _git(root: Path, *args: str) -> str:
@@ -42,23 +43,37 @@ def in_git(root: Path) -> bool:
 
 def resolve_commit(root: Path, branch: str | None) -> str:
     """The commit to read: the branch's remote head when it tracks one (after a fetch), else its tip."""
+    return _resolve(root, branch)[0]
+
+
+def _resolve(root: Path, branch: str | None) -> tuple[str, int]:
+    """(commit to read, local commits not pushed). With an upstream, what is published is what
+    the office shared (pushed); a commit only on this machine is not read, and is counted so
+    the editor is told instead of wondering why nothing happened."""
     ref = branch or _git(root, "rev-parse", "--abbrev-ref", "HEAD")
     upstream = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--abbrev-ref", f"{ref}@{{upstream}}"],
         capture_output=True, text=True, check=False,
     ).stdout.strip()
+    unpushed = 0
     if upstream:
         remote, _, remote_branch = upstream.partition("/")
         _git(root, "fetch", "--quiet", remote, remote_branch)
+        unpushed = int(_git(root, "rev-list", "--count", f"{upstream}..{ref}") or 0)
         ref = upstream
-    return _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    return _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}"), unpushed
+
+
+def unpushed_notice(count: int) -> str:
+    """The sentence `run`, `plan` and `publish` print when local commits are not read."""
+    return f"本地有 {count} 个提交尚未推送，未纳入发布（只发布已推送的内容：先 git push，再运行本命令）" if count else ""
 
 
 def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: str | None = None) -> Snapshot:
     """Export the committed content to `cache_dir/<commit>` once and read from there."""
     if not (use_git and in_git(root)):
         return Snapshot(root=root, commit=None)
-    commit = resolve_commit(root, branch)
+    commit, unpushed = _resolve(root, branch)
     prefix = _git(root, "rev-parse", "--show-prefix")  # content/ may live inside a bigger repo
     top = _git(root, "rev-parse", "--show-toplevel")  # archive from the top: a subfolder narrows it
     target = cache_dir / commit
@@ -75,4 +90,4 @@ def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: 
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(target, filter="data")  # "data" refuses links and paths out of target
         (target / ".complete").touch()
-    return Snapshot(root=target, commit=commit)
+    return Snapshot(root=target, commit=commit, unpushed=unpushed)

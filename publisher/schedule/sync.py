@@ -25,6 +25,7 @@ class SyncReport:
     commit: str | None
     matrix: Matrix
     findings: list[Finding] = field(default_factory=list)  # items that could not be loaded
+    unpushed: int = 0  # local commits the upstream lacks: not read (see source.unpushed_notice)
 
 
 def sync(
@@ -41,4 +42,6 @@ def sync(
     matrix = load_matrix(snapshot.root)  # MatrixError goes up: nothing can be planned without it
     loaded = load_items(snapshot.root, matrix)
     result = plan(ledger, loaded.items, matrix, settings, now, commit=snapshot.commit, apply=apply)
-    return SyncReport(result, snapshot.commit, matrix, [f for f in loaded.findings if f.is_error])
+    return SyncReport(
+        result, snapshot.commit, matrix, [f for f in loaded.findings if f.is_error], snapshot.unpushed
+    )

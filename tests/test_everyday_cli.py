@@ -1,0 +1,151 @@
+"""The everyday commands as an editor meets them on an 80-column terminal: status and plan
+readable (ids never broken), `log` in sentences in time order, unpushed commits named, report
+files written to disk, busy ports explained."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from publish_fixtures import SECRET_ENV, item_text, write_content
+from typer.testing import CliRunner
+
+from channels.sandbox_faults import FaultSettings
+from channels.sandbox_server import start_sandbox
+from channels.wechat.sandbox import WeChatSandboxConfig
+from publisher.cli import app
+
+LONG_ID = "2026/11/shi-shuju-ju-quanmian-tuijin-gonggong-shuju-kaifang"
+
+
+@pytest.fixture
+def sandbox():
+    handle = start_sandbox(port=0, wechat_config=WeChatSandboxConfig(publish_delay_seconds=0.2), faults=FaultSettings())
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key, value in {
+        "PUBLISHER_CONTENT_DIR": str(tmp_path / "content"),
+        "PUBLISHER_STATE_DIR": str(tmp_path / "state"),
+        "PUBLISHER_EXECUTOR": "local",
+        "PUBLISHER_POLL_SECONDS": "0.2",
+        "PUBLISHER_USE_GIT": "false",
+        "COLUMNS": "80",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return tmp_path
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, list(args), terminal_width=80)
+
+
+def published_workspace(root, sandbox):
+    """Two items on WeChat and Weibo, one with a long id; one Weibo post rejected as repeat."""
+    ids = write_content(root / "content", 2, sandbox.url, channels=("wechat", "weibo"))
+    items = root / "content" / "items"
+    (items / ids[1]).rename(items / LONG_ID)
+    blocked = items / "2026/12/later"
+    blocked.mkdir(parents=True)
+    text = item_text(9, datetime.now(UTC) + timedelta(days=2))
+    (blocked / "index.md").write_text(re.sub(r"review:\n(  - .*\n)+", "", text), encoding="utf-8")
+    (blocked / "cover.jpg").write_bytes((items / ids[0] / "cover.jpg").read_bytes())
+    return ids[0]
+
+
+def assert_fits(output: str, width: int = 80) -> None:
+    from rich.cells import cell_len
+
+    for line in output.splitlines():
+        assert cell_len(line) <= width, f"wider than {width} columns: {line!r}"
+
+
+def test_status_fits_80_columns_and_wide_shows_the_table(env, sandbox):
+    published_workspace(env, sandbox)
+    assert cli("run", "--once").exit_code == 0
+    result = cli("status")
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    assert_fits(result.output)
+    assert f"{LONG_ID} → wx-main" in result.output  # the id is whole, on one line
+    assert "--wide 显示完整表格" in result.output
+    assert "处理：修改条目后运行 publisher check items/2026/12/later" in result.output
+    wide = cli("status", "--wide")
+    assert wide.exit_code == 0
+    row = next(line for line in wide.output.splitlines() if LONG_ID in line)
+    assert "wx-main" in row and "已发布" in row  # one table row holds id, account and state
+
+
+def test_plan_fits_80_columns(env, sandbox):
+    published_workspace(env, sandbox)
+    result = cli("plan")
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    assert_fits(result.output)
+    assert f"{LONG_ID}" in result.output
+    assert "测试公众号（wx-main）" in result.output
+    wide = cli("plan", "--wide")
+    row = next(line for line in wide.output.splitlines() if LONG_ID in line)
+    assert "新建" in row
+
+
+def test_log_reads_as_sentences_in_time_order(env, sandbox):
+    first = published_workspace(env, sandbox)
+    assert cli("run", "--once").exit_code == 0
+    result = cli("log", first)
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    assert_fits(result.output)
+    lines = [line for line in result.output.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]
+    stamps = [line[:19] for line in lines]
+    assert stamps == sorted(stamps)
+    text = result.output
+    assert "为 测试公众号（wx-main） 排期" in text
+    assert "开始向 测试公众号（wx-main） 发布" in text
+    assert "已在 测试公众号（wx-main） 发布成功，链接" in text and "/wechat/s/sbx_" in text
+    assert "已在 测试微博（wb-main） 发布成功" in text
+    assert "（系统）" in text
+    assert "{" not in text and "sha256" not in text  # no JSON, no hashes
+
+
+def git(root, *args):
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=编辑", "-c", "user.email=e@example.invalid", *args],
+                   check=True, capture_output=True)  # fmt: skip
+
+
+def test_unpushed_commits_are_named(env, sandbox, monkeypatch):
+    remote, work = env / "remote.git", env / "content"
+    subprocess.run(["git", "init", "--bare", "-q", "-b", "main", str(remote)], check=True)
+    write_content(work, 1, sandbox.url, channels=("wechat",))
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "first")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "-q", "-u", "origin", "main")
+    monkeypatch.setenv("PUBLISHER_USE_GIT", "true")
+    clean = cli("plan")
+    assert clean.exit_code == 0, clean.output
+    assert "尚未推送" not in clean.output
+    (work / "items" / "2026/11/item-0000" / "index.md").write_text(
+        item_text(0, datetime.now(UTC), title="改过的标题"), encoding="utf-8")  # fmt: skip
+    git(work, "commit", "-qam", "second")
+    git(work, "commit", "-q", "--allow-empty", "-m", "third")
+    result = cli("plan")
+    assert result.exit_code == 0, result.output
+    assert "本地有 2 个提交尚未推送，未纳入发布" in result.output
+    assert "改过的标题" not in result.output
+    assert json.loads(cli("plan", "--format", "json").stdout)["unpushed_commits"] == 2
+    run = cli("run", "--once")
+    assert "本地有 2 个提交尚未推送，未纳入发布" in run.output
