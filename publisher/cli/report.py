@@ -36,13 +36,23 @@ def _moment(text: str | None, tz) -> datetime:
         raise fail(str(exc)) from None
 
 
+TEXT_FORMATS = ("md", "csv")
+
+
+def default_report_name(quarter: str, fmt: str, department: str | None) -> str:
+    """`信息报送通报-2026Q4.html`, or `信息报送通报-2026Q4-办公室.xlsx` for one department."""
+    unit = f"-{department}" if department else ""
+    safe = "".join(c if c not in '/\\:*?"<>|' else "_" for c in f"信息报送通报-{quarter}{unit}")
+    return f"{safe}.{fmt}"
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
         quarter: Annotated[str | None, typer.Option("--quarter", "-q", help="季度，如 2026Q4；默认为当前季度")] = None,
         department: Annotated[str | None, typer.Option("--department", "-d", help="只看这个报送单位（名次仍在全部单位中排）")] = None,
         fmt: Annotated[str, typer.Option("--format", "-f", help="md / csv / xlsx / html")] = "md",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="写入此文件；默认输出到屏幕（xlsx 必须指定）")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="写入此文件（- 表示输出到屏幕）；html、xlsx 默认写到当前目录的“信息报送通报-季度.格式”，md、csv 默认输出到屏幕")] = None,
         now: Annotated[str | None, typer.Option("--now", help="按此时间生成，如 2026-12-31 18:00")] = None,
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
@@ -51,8 +61,6 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in FORMATS:
             raise fail(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
-        if fmt == "xlsx" and out is None:
-            raise fail("xlsx 格式请用 --out 指定文件，例如 --out 通报.xlsx")
         ws = open_workspace(content)
         moment = _moment(now, ws.matrix.tz)
         try:
@@ -64,13 +72,15 @@ def register(app: typer.Typer) -> None:
         if department and not data.rows:
             err_console.print(f"[yellow]提示：[/yellow]{chosen.label}没有“{department}”的报送或采用记录")
         payload = render_report(data, fmt)  # type: ignore[arg-type]
-        if out is None:
-            sys.stdout.buffer.write(payload)
+        if out == Path("-") or (out is None and fmt in TEXT_FORMATS):
+            sys.stdout.buffer.write(payload)  # md / csv read well in a terminal or a pipe
             sys.stdout.flush()
             return
+        if out is None:  # html / xlsx: a file people open, never bytes on a terminal
+            out = Path(default_report_name(chosen.code, fmt, department))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(payload)
-        console.print(f"已生成 {chosen.label}通报：{out}（{len(data.rows)} 个单位）")
+        console.print(f"已生成 {chosen.label}通报：{out.resolve()}（{len(data.rows)} 个单位）")
 
     @app.command()
     def reach(

@@ -191,8 +191,17 @@ def test_cli_writes_every_format(workspace, tmp_path, monkeypatch):
     assert load_workbook(out)["通报"]["B3"].value == "办公室"
     one = runner.invoke(app, ["report", "-q", "2026Q4", "-d", "宣传科", "-f", "csv", "--content", str(root)])
     assert one.exit_code == 0 and "宣传科" in one.output and "办公室" not in one.output
-    refused = runner.invoke(app, ["report", "-q", "2026Q4", "-f", "xlsx", "--content", str(root)])
-    assert refused.exit_code == 2
+    # html / xlsx without --out: a file in the current folder, and the command says where.
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("xlsx", "html"):
+        default = runner.invoke(app, ["report", "-q", "2026Q4", "-f", fmt, "--content", str(root)], terminal_width=80)
+        assert default.exit_code == 0, default.output
+        path = tmp_path / f"信息报送通报-2026Q4.{fmt}"
+        assert path.is_file() and f"已生成 2026 年第四季度通报：{path}" in default.output.replace("\n", "")
+        assert "<html" not in default.output and "PK" not in default.output[:4]
+    assert load_workbook(tmp_path / "信息报送通报-2026Q4.xlsx")["通报"]["B3"].value == "办公室"
+    piped = runner.invoke(app, ["report", "-q", "2026Q4", "-f", "html", "-o", "-", "--content", str(root)])
+    assert piped.exit_code == 0 and "<html" in piped.output
     wrong = runner.invoke(app, ["report", "-q", "2026Q9", "--content", str(root)])
     assert wrong.exit_code == 2 and "2026Q4" in wrong.output
 
