@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# Ports of the demo's servers: `make demo SANDBOX_PORT=8801 SITE_PORT=8001` when they are taken.
+SANDBOX_PORT ?= 8800
+SITE_PORT ?=
+
 demo: $(STAMP)
-	$(BIN)/publisher demo
+	$(BIN)/publisher demo --sandbox-port $(SANDBOX_PORT) $(if $(SITE_PORT),--site-port $(SITE_PORT))
 
 system-deps:
 	bash scripts/system-deps.sh

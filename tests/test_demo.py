@@ -4,7 +4,9 @@ due item goes out to the sandboxes and the site, nothing fails, and it says wher
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +21,22 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     shutil.copytree(REPO / "content", content)
     env = {**os.environ, "PUBLISHER_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "160"}
     env.pop("PUBLISHER_DATABASE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "publisher", "demo", "--content", str(content), "--no-serve", "--sandbox-port", "0"],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )
+    with socket.socket() as busy:  # someone else holds the sandbox port: the demo says so, then goes on
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "publisher", "demo", "--content", str(content), "--no-serve", "--sandbox-port", str(port)],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"端口 {port} 已被其他程序占用，渠道沙箱无法使用它：请用 --sandbox-port 换一个端口（make demo SANDBOX_PORT=…）" in result.stdout
+    # The README's figures are the ones the demo prints.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    items, errors, warnings = re.search(r"(\d+) 篇示例稿件，(\d+) 个错误、(\d+) 个警告", readme).groups()
+    assert f"检查了 {items} 个条目：{errors} 个错误，{warnings} 个警告" in result.stdout
+    due, future = re.search(r"已到时间的 (\d+) 条发布.*未来的 (\d+) 条排期", readme).groups()
+    assert f"合计：已发布 {due}，已排期 {future}" in result.stdout
     state = tmp_path / "state" / "demo"
     assert "去哪里看" in result.stdout and str(state) in result.stdout
     assert (state / "site" / "index.html").is_file()

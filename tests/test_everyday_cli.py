@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 from datetime import UTC, datetime, timedelta
 
@@ -148,3 +149,58 @@ def test_unpushed_commits_are_named(env, sandbox, monkeypatch):
     assert json.loads(cli("plan", "--format", "json").stdout)["unpushed_commits"] == 2
     run = cli("run", "--once")
     assert "本地有 2 个提交尚未推送，未纳入发布" in run.output
+
+
+def test_busy_port_names_the_option(env):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for command, option in ((["sandbox"], "--port"), (["notify", "sandbox"], "--port")):
+            result = cli(*command, "--port", str(port))
+            assert result.exit_code == 2, result.output
+            assert f"端口 {port} 已被其他程序占用" in result.output and f"请用 {option} 换一个端口" in result.output
+
+
+def test_site_port_taken_is_said_for_serve(tmp_path):
+    from publisher.cli.common import busy_port_sentence
+    from publisher.cli.demo import _serve_folder
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        error = _serve_folder(tmp_path, port)
+    assert isinstance(error, OSError)
+    assert busy_port_sentence(port, error, "门户网站页面", "--site-port", "SITE_PORT") == (
+        f"端口 {port} 已被其他程序占用，门户网站页面无法使用它：请用 --site-port 换一个端口（make demo SITE_PORT=…）。"
+    )
+
+
+def test_make_demo_passes_the_ports():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    assert "--sandbox-port $(SANDBOX_PORT)" in makefile and "--site-port $(SITE_PORT)" in makefile
+    dry = subprocess.run(["make", "-n", "demo", "SANDBOX_PORT=8811", "SITE_PORT=8011", "-o", ".venv/.installed-stamp"],
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=False)  # fmt: skip
+    assert "publisher demo --sandbox-port 8811 --site-port 8011" in dry.stdout, dry.stdout + dry.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["status"], ["notify"], ["notify", "test"], ["report"], ["log"]])
+def test_help_is_chinese(command):
+    result = cli(*command, "--help")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "用法：publisher" in text and "显示本帮助并退出。" in text and "选项" in text
+    for english in ("Usage:", "Options", "Show this message", "Commands", "Arguments", "[default:", "<str>", "<bool>"):
+        assert english not in text, (english, text)
+
+
+def test_usage_errors_are_chinese():
+    missing = cli("log")
+    assert missing.exit_code == 2 and "缺少参数 'item'。" in missing.output and "Missing" not in missing.output
+    unknown = cli("status", "--bogus")
+    assert "没有选项：--bogus" in unknown.output and "No such option" not in unknown.output
+    bad = cli("notify", "run", "--ticks", "abc")
+    assert "取值无效" in bad.output and "不是有效的整数" in bad.output, bad.output

@@ -7,6 +7,10 @@ import importlib
 
 import typer
 
+from publisher.cli.zh_help import install as _chinese_help
+
+_chinese_help()  # Click's and Typer's own words ("Usage:", "Options", …) in Chinese
+
 app = typer.Typer(
     name="publisher",
     help="新媒体矩阵发布调度：一次采集、多元生成、多渠道传播。",

@@ -57,3 +57,32 @@ def open_workspace(content: Path | None = None) -> Workspace:
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def busy_port_sentence(port: int, error: OSError, what: str, option: str, make_var: str | None = None) -> str:
+    """Why a server could not listen, as an editor reads it, naming the option that changes it."""
+    import errno
+
+    hint = f"请用 {option} 换一个端口" + (f"（make demo {make_var}=…）" if make_var else "")
+    if error.errno == errno.EADDRINUSE:
+        return f"端口 {port} 已被其他程序占用，{what}无法使用它：{hint}。"
+    if error.errno == errno.EACCES:
+        return f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限），{what}无法使用它：{hint}。"
+    return f"{what}无法监听端口 {port}（{error.strerror or error}）：{hint}。"
+
+
+def port_taken(host: str, port: int) -> OSError | None:
+    """The error listening on `port` would meet, or None. Asked first because Werkzeug's server
+    answers a busy port with an English message and `sys.exit(1)`, not an exception."""
+    import socket
+
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None

@@ -20,16 +20,17 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, open_workspace
+from publisher.cli.common import busy_port_sentence, console, open_workspace, port_taken
 from publisher.settings import Settings, ensure_private_dir, secret_env_name
 
 
-def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer | None:
+def _serve_folder(folder: Path, port: int) -> http.server.ThreadingHTTPServer | OSError:
+    """The site's folder over HTTP, or the error that kept the port from being used."""
     handler = functools.partial(_QuietFiles, directory=str(folder))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError:
-        return None
+    except OSError as exc:
+        return exc
     threading.Thread(target=server.serve_forever, daemon=True, name="site-server").start()
     return server
 
@@ -55,7 +56,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         content: Annotated[Path | None, typer.Option("--content", help="内容库目录；默认 content/")] = None,
-        sandbox_port: Annotated[int, typer.Option("--sandbox-port", help="渠道沙箱端口")] = 8800,
+        sandbox_port: Annotated[int, typer.Option("--sandbox-port", help="渠道沙箱端口（make demo SANDBOX_PORT=…）")] = 8800,
+        site_port: Annotated[int | None, typer.Option("--site-port", help="门户网站页面端口；默认取 publisher.toml 中 site.base_url 的端口（make demo SITE_PORT=…）")] = None,
         serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="结束后继续提供沙箱和网站页面（默认：在终端中运行时）")] = None,
     ) -> None:
         """演示：检查稿件、生成预览、启动渠道沙箱、发布到期稿件、生成网站，并告诉你去哪里看。"""
@@ -88,10 +90,14 @@ def register(app: typer.Typer) -> None:
         console.print(f"已为 {len(report.items)} 个条目生成预览：{previews}")
 
         console.rule("[bold]3. 启动渠道沙箱")
-        try:
+        taken = port_taken("127.0.0.1", sandbox_port)
+        if taken is None:
             sandbox = start_sandbox(port=sandbox_port)
-        except OSError:
+        else:
+            exc = taken
             sandbox = start_sandbox(port=0)
+            console.print(f"[yellow]{busy_port_sentence(sandbox_port, exc, '渠道沙箱', '--sandbox-port', 'SANDBOX_PORT')}"
+                          f"本次改用空闲端口 {sandbox.url.rsplit(':', 1)[-1]}。[/yellow]")
         os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
         _sandbox_credentials(ws.matrix)
         console.print(f"渠道沙箱：{sandbox.url}/")
@@ -122,7 +128,8 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(code)
 
         console.rule("[bold]去哪里看")
-        site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
+        if site_port is None:
+            site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
         console.print(f"• 稿件预览（每条稿件在各渠道的效果）：{previews}/")
         console.print(f"• 门户网站文件：{site_dir}/index.html")
         console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
@@ -136,7 +143,11 @@ def register(app: typer.Typer) -> None:
         site_server = _serve_folder(site_dir, site_port)
         published = " 与 ".join(f"{sandbox.base_url(name)}/" for name in sandbox.apps)
         console.print(f"• 沙箱中已发布的内容：{published}")
-        if site_server is not None:
+        if isinstance(site_server, OSError):
+            console.print(f"[yellow]• {busy_port_sentence(site_port, site_server, '门户网站页面', '--site-port', 'SITE_PORT')}"
+                          f"网站文件仍在 {site_dir}/index.html。[/yellow]")
+            site_server = None
+        else:
             console.print(f"• 门户网站：http://127.0.0.1:{site_port}/")
         console.print("按 Ctrl+C 结束演示。")
         try:

@@ -11,7 +11,15 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from publisher.cli.common import EXIT_FINDINGS, console, err_console, fail, open_workspace
+from publisher.cli.common import (
+    EXIT_FINDINGS,
+    busy_port_sentence,
+    console,
+    err_console,
+    fail,
+    open_workspace,
+    port_taken,
+)
 
 CONTENT = typer.Option(None, "--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
 
@@ -112,10 +120,13 @@ def sandbox_command(
         build_robot_sandbox,
     )
 
+    taken = port_taken(host, port)
+    if taken is not None:
+        raise fail(busy_port_sentence(port, taken, "群机器人沙箱", "--port"))
     try:
         handle = build_robot_sandbox(host, port)
     except OSError as exc:
-        raise fail(f"端口 {port} 已被占用或无法监听（{exc.strerror or exc}）：请用 --port 换一个端口") from None
+        raise fail(busy_port_sentence(port, exc, "群机器人沙箱", "--port")) from None
     console.print(f"群机器人沙箱已启动：{handle.url}/（收到的消息）")
     console.print(f"  企业微信 base_url = {handle.wecom_base_url}（PUBLISHER_SECRET_<对象>_KEY={SANDBOX_WECOM_KEY}）")
     console.print(

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from publisher.cli.common import console, fail
+from publisher.cli.common import busy_port_sentence, console, fail, port_taken
 
 
 def register(app: typer.Typer) -> None:
@@ -33,10 +33,13 @@ def register(app: typer.Typer) -> None:
             settings = settings.model_validate({**settings.model_dump(), **changes})
         except (ValueError, ValidationError) as exc:
             raise fail(f"故障开关设置有误：{exc}") from None
+        taken = port_taken(host, port)
+        if taken is not None:
+            raise fail(busy_port_sentence(port, taken, "渠道沙箱", "--port"))
         try:
             handle = build_sandbox(host, port, faults=settings, quiet=not log)
         except OSError as exc:
-            raise fail(f"无法在 {host}:{port} 上启动沙箱：{exc.strerror or exc}") from None
+            raise fail(busy_port_sentence(port, exc, "渠道沙箱", "--port")) from None
         console.print(f"渠道沙箱已启动：{handle.url}/")
         for name in handle.apps:
             cls = channel_class(name)

@@ -151,7 +151,7 @@ class RobotSandbox:
 
     # -- pages -----------------------------------------------------------------------------
     def page_messages(self) -> str:
-        md = MarkdownIt("commonmark", {"html": False})
+        md = MarkdownIt("commonmark", {"html": False, "breaks": True})  # robot clients break lines as sent
         names = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人"}
         cards = []
         for m in reversed(self.messages):
@@ -187,6 +187,8 @@ class RobotSandbox:
         if request.method == "GET":
             if path == "/":
                 return Response(self.page_messages(), content_type="text/html; charset=utf-8")
+            if path == "/favicon.ico":
+                return Response(status=204)
             if path == "/mail" or path.startswith("/mail/"):
                 tail = path[len("/mail/"):]
                 index = int(tail) if tail.isdigit() else None
