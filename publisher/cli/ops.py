@@ -411,7 +411,11 @@ def _notify_after_run(runtime, ws: Workspace) -> None:
 
     if not ws.matrix.notify.targets:
         return
-    report = notify_once(runtime, root=ws.root)
+    try:
+        report = notify_once(runtime, root=ws.root)
+    except Exception as exc:  # publishing is done; a notifier problem must not turn it into a failure
+        err_console.print(f"[yellow]通知未能发送（下次运行时重试）：{escape(str(exc))}[/yellow]")
+        return
     if report.queued or report.sent or report.failed:
         console.print(f"通知：已发送 {report.sent} 条" + (f"，{report.failed} 条稍后重试" if report.failed else ""))
 

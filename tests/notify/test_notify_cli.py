@@ -18,6 +18,13 @@ channel = "wechat"
 """
 
 
+def setup_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PUBLISHER_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("COLUMNS", "80")
+    return CliRunner()
+
+
 def setup(tmp_path, monkeypatch, targets: str):
     content = tmp_path / "content"
     content.mkdir()
@@ -69,3 +76,54 @@ def test_notify_run_then_status(tmp_path, monkeypatch, robots, secrets):
     assert "等待发送" in status.output and "已发送" in status.output
     assert "duty-wecom：冻结与解冻「已冻结发布：全部账号」" in status.output
     assert "93000" in status.output and "wrong-key" not in status.output
+
+
+def test_run_once_tells_the_group_after_publishing(tmp_path, monkeypatch, robots, secrets):
+    from publish_fixtures import SECRET_ENV, write_content
+
+    from channels.sandbox_faults import FaultSettings
+    from channels.sandbox_server import start_sandbox
+
+    channels = start_sandbox(port=0, faults=FaultSettings())
+    try:
+        for key, value in SECRET_ENV.items():
+            monkeypatch.setenv(key, value)
+        content = tmp_path / "content"
+        write_content(content, 1, channels.url, channels=("weibo",))
+        config = content / "publisher.toml"
+        config.write_text(config.read_text(encoding="utf-8") + robot_targets(robots.url), encoding="utf-8")
+        channels.weibo.expired.add("sandbox-token")  # the account's token has expired
+        monkeypatch.setenv("PUBLISHER_USE_GIT", "false")
+        runner = setup_env(tmp_path, monkeypatch)
+        result = runner.invoke(app, ["run", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "通知：已发送" in result.output
+        titles = sorted(m["content"].split("\n")[0] for m in robots.app.messages if m["robot"] == "wecom")
+        assert "### 账号暂停发布：测试微博（wb-main）" in titles
+    finally:
+        channels.stop()
+
+
+def test_notifier_thread_sends_and_stops(tmp_path, monkeypatch, robots, secrets):
+    import time
+
+    from publisher.office.notify.notifier import NotifierThread
+    from publisher.runtime.context import open_runtime
+    from publisher.settings import Settings
+
+    setup(tmp_path, monkeypatch, robot_targets(robots.url))
+    runtime = open_runtime(Settings(), shared="ledger")
+    runtime.ledger.freeze("演练", by="editor")
+    thread = NotifierThread(runtime, tmp_path / "content", interval=0.1)
+    thread.start()
+    deadline = time.monotonic() + 20
+
+    def frozen() -> list:
+        return [m for m in robots.app.messages if "已冻结发布：全部账号" in m["content"]]
+
+    while len(frozen()) < 2 and time.monotonic() < deadline:  # one per robot
+        time.sleep(0.1)
+    time.sleep(0.5)  # a few more passes: nothing is sent twice
+    thread.stop()
+    assert not thread.is_alive()
+    assert sorted(m["robot"] for m in frozen()) == ["dingtalk", "wecom"]
