@@ -18,6 +18,9 @@ from publisher.content.notice import NOTICE_BLOCKS
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}:{3,}[ \t]*(.*?)[ \t]*$")
+_NUMERIC_DATE = re.compile(r"^\s*(\d{4})\s*[-/.．]\s*(\d{1,2})\s*[-/.．]\s*(\d{1,2})\s*$")
+_CHINESE_NUMERAL_DATE = re.compile(r"^\s*[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日\s*$")
+_DATED_BLOCKS = ("落款", "成文日期")
 
 
 def _normal(text: str) -> str:
@@ -64,6 +67,22 @@ def strip_repeated_title(body: str, titles: list[str]) -> str:
     return "\n".join(lines[:number] + lines[end:])
 
 
+def _date_findings(item: ContentItem, line: str, number: int) -> list[Finding]:
+    """成文日期 in Arabic numerals with 年月日 (GB/T 9704—2012): “2026年11月6日”."""
+    numeric = _NUMERIC_DATE.match(line)
+    if numeric:
+        year, month, day = (int(part) for part in numeric.groups())
+        fixed = f"{year}年{month}月{day}日"
+        return [finding(item, "notice-date-format",
+                        f"成文日期“{line.strip()}”应写成“{fixed}”（公文成文日期用阿拉伯数字加年月日，月、日不编虚位）",
+                        number, 1, Severity.WARNING, fixed)]
+    if _CHINESE_NUMERAL_DATE.match(line):
+        return [finding(item, "notice-date-format",
+                        f"成文日期“{line.strip()}”应使用阿拉伯数字，例如“2026年11月6日”（GB/T 9704—2012）",
+                        number, 1, Severity.WARNING)]
+    return []
+
+
 def check_layout(item: ContentItem, ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     number = repeated_title_line(item.body, _titles(item))
@@ -74,12 +93,18 @@ def check_layout(item: ContentItem, ctx: CheckContext) -> list[Finding]:
             item.body_line + number, 1, Severity.WARNING,
         ))
     in_code = False
+    block: str | None = None
     for offset, line in enumerate(item.body.split("\n")):
         if re.match(r"^ {0,3}(`{3,}|~{3,})", line):
             in_code = not in_code
             continue
         match = _FENCE.match(line)
-        if in_code or not match or not match.group(1) or match.group(1) in NOTICE_BLOCKS:
+        if not in_code and block in _DATED_BLOCKS and not match:
+            findings.extend(_date_findings(item, line, item.body_line + offset))
+        if in_code or not match:
+            continue
+        block = match.group(1) or None if block is None else None
+        if not match.group(1) or match.group(1) in NOTICE_BLOCKS:
             continue
         names = "、".join(dict.fromkeys(NOTICE_BLOCKS))
         findings.append(finding(

@@ -65,3 +65,14 @@ def test_site_shows_the_cover_once(tmp_path):
     _, matrix, other = write_notice(tmp_path / "b", "\n正文。\n", {})
     html = channel_for(matrix.account("portal"), matrix).render(other).payload["html"]
     assert '<figure class="cover">' in html
+
+
+def test_signature_date_in_another_form_gets_the_house_form(tmp_path):
+    body = "\n正文。\n\n::: 落款\n滨江市数据管理局\n2026-11-06\n:::\n\n::: 成文日期\n二〇二六年十一月六日\n:::\n"
+    _, matrix, item = write_notice(tmp_path, body, {})
+    found = check_layout(item, CheckContext.build(matrix))
+    assert [(f.code, f.line) for f in found] == [("notice-date-format", 23), ("notice-date-format", 27)]
+    assert found[0].suggestion == "2026年11月6日" and "2026年11月6日" in found[0].message
+    assert "阿拉伯数字" in found[1].message
+    _, matrix, good = write_notice(tmp_path / "b")
+    assert check_layout(good, CheckContext.build(matrix)) == []
