@@ -204,3 +204,21 @@ def test_usage_errors_are_chinese():
     assert "没有选项：--bogus" in unknown.output and "No such option" not in unknown.output
     bad = cli("notify", "run", "--ticks", "abc")
     assert "取值无效" in bad.output and "不是有效的整数" in bad.output, bad.output
+
+
+def test_every_command_help_has_no_english_ui_words():
+    import typer.main
+
+    root = typer.main.get_command(app)
+    paths = []
+    for name, command in root.commands.items():
+        paths.append([name])
+        for sub in getattr(command, "commands", {}) or {}:
+            paths.append([name, sub])
+    assert len(paths) > 20
+    for path in paths:
+        text = cli(*path, "--help").output
+        assert "用法：publisher" in text, path
+        for english in ("Usage:", "Options", "Show this message", "Commands", "Arguments", "[default:",
+                        "[required]", "<str>", "<bool>", "<path>", "<int>", "<float>"):  # fmt: skip
+            assert english not in text, (path, english)
