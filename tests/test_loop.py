@@ -57,3 +57,27 @@ def test_an_unknown_step_is_refused():
 
     with pytest.raises(LookupError):
         run_step("no-such-step", None, None, steps=[])
+
+
+def test_a_slow_background_step_never_delays_the_tick():
+    import threading
+
+    clock, release, ticks, slow_turns = Clock(), threading.Event(), [], []
+
+    def slow(runtime, executor):
+        slow_turns.append(clock.now)
+        release.wait(5)
+
+    steps = [Step("notify", 1.0, slow, background=True), Step("dispatch-tick", 1.0, lambda r, e: ticks.append(clock.now))]
+    loop = SchedulingLoop(None, None, steps, clock=clock)
+    for tick in range(4):
+        clock.now = float(tick)
+        loop.run_due()
+    assert ticks == [0.0, 1.0, 2.0, 3.0]  # the tick ran on time while notify was stuck
+    assert slow_turns == [0.0]  # one turn at a time: the stuck one is not started again
+    release.set()
+    loop.join_background(5)
+    clock.now = 4.0
+    loop.run_due()
+    loop.join_background(5)
+    assert slow_turns == [0.0, 4.0]

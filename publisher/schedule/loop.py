@@ -35,6 +35,9 @@ class Step:
     run: StepFunction
     # A turn that waited longer than this is worthless: the next one is coming.
     expires_factor: float = 1.0
+    # Off the publishing path: in `publisher run` it runs in a thread of its own, so a slow mail
+    # server or platform never delays a dispatch tick (Celery runs every step as its own task).
+    background: bool = False
 
     @property
     def expires(self) -> float:
@@ -99,9 +102,9 @@ def loop_steps(settings: Settings | None = None) -> list[Step]:
         Step("sync-content", scheduling.sync_seconds, sync_step),
         Step("dispatch-tick", settings.tick_seconds, tick_step, expires_factor=2.0),
         Step("poll-status", scheduling.poll_seconds, poll_step),
-        Step("pull-reach", monitoring.reach_seconds, reach_step),
-        Step("inspect", monitoring.inspect_seconds, inspect_step),
-        Step("notify", NotifyLoopSettings().notify_seconds, notify_step),
+        Step("pull-reach", monitoring.reach_seconds, reach_step, background=True),
+        Step("inspect", monitoring.inspect_seconds, inspect_step, background=True),
+        Step("notify", NotifyLoopSettings().notify_seconds, notify_step, background=True),
     ]
 
 
@@ -114,7 +117,9 @@ def run_step(name: str, runtime: Runtime, executor: Executor, steps: list[Step] 
 
 
 class SchedulingLoop:
-    """Runs each enabled step when its interval has passed, in order, in this thread.
+    """Runs each enabled step when its interval has passed, in order: publishing steps in this
+    thread, background steps each in a thread of its own (a turn still running is not started
+    again).
 
     Every step is due at the start, so a fresh `publisher run` syncs, dispatches and polls at
     once. `on_result(step, result)` lets the caller report (the CLI prints what a tick sent).
@@ -134,6 +139,7 @@ class SchedulingLoop:
         self.on_result = on_result
         self.clock = clock
         self.next_at = {s.name: 0.0 for s in self.steps}
+        self.running: dict[str, threading.Thread] = {}
 
     def run_due(self) -> list[str]:
         """Run every step whose turn has come; returns their names."""
@@ -142,16 +148,35 @@ class SchedulingLoop:
             now = self.clock()
             if now < self.next_at[step.name]:
                 continue
+            if step.background and self._busy(step):
+                continue  # the last turn is still going: this one is skipped, not queued
             self.next_at[step.name] = now + step.seconds
             ran.append(step.name)
-            try:
-                result = step.run(self.runtime, self.executor)
-            except Exception:  # noqa: BLE001 - one step's trouble must not stop the others
-                log.exception("定时步骤 %s 出错，将在下一轮重试", step.name)
-                continue
-            if self.on_result is not None:
-                self.on_result(step, result)
+            if step.background:
+                thread = threading.Thread(target=self._turn, args=(step,), name=f"step-{step.name}", daemon=True)
+                self.running[step.name] = thread
+                thread.start()
+            else:
+                self._turn(step)
         return ran
+
+    def _busy(self, step: Step) -> bool:
+        thread = self.running.get(step.name)
+        return thread is not None and thread.is_alive()
+
+    def _turn(self, step: Step) -> None:
+        try:
+            result = step.run(self.runtime, self.executor)
+        except Exception:  # noqa: BLE001 - one step's trouble must not stop the others
+            log.exception("定时步骤 %s 出错，将在下一轮重试", step.name)
+            return
+        if self.on_result is not None:
+            self.on_result(step, result)
+
+    def join_background(self, timeout: float | None = None) -> None:
+        """Wait for background turns still running (shutdown, tests)."""
+        for thread in list(self.running.values()):
+            thread.join(timeout)
 
     def seconds_to_next(self) -> float:
         return max(0.0, min(self.next_at.values(), default=self.clock() + 1.0) - self.clock())
