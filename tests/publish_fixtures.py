@@ -260,3 +260,16 @@ class RedisServer:
         """Stop and start on the same port: everything in memory (queued messages) is gone."""
         self.stop()
         self.start()
+
+    def kill(self) -> None:
+        """SIGKILL, as an OOM killer or a crashed host would: no goodbye to the clients."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def kill_and_restart(self, down_seconds: float = 0.0) -> None:
+        """SIGKILL, stay down for `down_seconds`, start again on the same port (empty)."""
+        self.kill()
+        if down_seconds:
+            time.sleep(down_seconds)
+        self.start()

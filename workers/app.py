@@ -9,6 +9,8 @@ Reliability (DESIGN.md, decisions 1–2, and "Pitfalls already known"):
   redelivers any unacked message older than it, and a task still running must not run twice.
 - JSON only: tasks carry publication ids, never pickled objects.
 - No `rate_limit`: it counts per process; shared budgets live in Redis (`publisher.runtime.quotas`).
+- The Redis transport is kombu's with the broker-restart crash fixed (`workers.broker`): without
+  it a worker holding unacked messages exits when Redis is killed and restarted.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_ready
 
 from publisher.runtime.context import SchedulingSettings
 from publisher.schedule.loop import loop_steps
 from publisher.settings import Settings
+from workers.broker import transport_for
 
 PUBLISH_TASK = "workers.tasks.publish"
 TICK_TASK = "workers.tasks.dispatch_tick"
@@ -62,6 +65,9 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
         task_soft_time_limit=scheduling.soft_time_limit,
         broker_transport_options={"visibility_timeout": scheduling.visibility_timeout},
         broker_connection_retry_on_startup=True,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,  # a broker outage of any length ends in a reconnect
+        broker_transport=transport_for(settings.broker_url),
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         timezone=settings.timezone,
@@ -72,6 +78,16 @@ def create_app(settings: Settings | None = None, scheduling: SchedulingSettings 
 
 
 app = create_app()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _apply_publisher_log_level(logger=None, **_kwargs) -> None:
+    # PUBLISHER_LOG_LEVEL, when set, is the level of workers and beat too (over --loglevel).
+    from publisher.runtime.logs import apply_to_logger
+
+    if logger is not None:
+        apply_to_logger(logger)
 
 
 @worker_ready.connect

@@ -214,17 +214,31 @@ class WeChatClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """POST `path` with the account's token; return the JSON body or raise a channel error."""
-        token = self.access_token()
+        token = self._token_before_sending(what, self.access_token)
         body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
         code = int(body.get("errcode") or 0)
         if code in TOKEN_REJECTED:
             # The platform refused the token before doing anything, so re-sending is safe.
-            token = self.refresh_rejected(token)
+            token = self._token_before_sending(what, lambda: self.refresh_rejected(token))
             body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
             code = int(body.get("errcode") or 0)
         if code:
             raise error_for(code, self._scrub(str(body.get("errmsg", "")), token), what)
         return body
+
+    @staticmethod
+    def _token_before_sending(what: str, get_token) -> str:
+        """The token, or a Transient error saying the request was not sent.
+
+        The token lives in the shared state (Redis). When that is unreachable (a Redis restart),
+        the request never left this machine: a Transient error lets the caller clear its
+        "submitting" mark and retry later, instead of leaving a false "unconfirmed" row."""
+        try:
+            return get_token()
+        except ChannelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Redis errors, lock timeouts: nothing was sent
+            raise Transient(f"{what}未发出：共享状态（Redis）暂不可用，稍后重试（{type(exc).__name__}）") from exc
 
     def _post(self, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key):
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}

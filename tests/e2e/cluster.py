@@ -26,6 +26,23 @@ from publish_fixtures import SECRET_ENV, RedisServer  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 
 
+@dataclass(frozen=True)
+class ProcessExit:
+    """A worker or beat process that exited although the run did not kill it."""
+
+    name: str
+    pid: int
+    returncode: int
+    log_tail: str
+
+    def line(self) -> str:
+        reason = next(
+            (ln.strip() for ln in reversed(self.log_tail.splitlines()) if "CRITICAL" in ln or "Error" in ln),
+            "",
+        )
+        return f"{self.name} (pid {self.pid}) exited with {self.returncode}: {reason[:200]}"
+
+
 @dataclass
 class Cluster:
     """The environment every process of one run shares, and the worker and beat processes."""
@@ -40,6 +57,8 @@ class Cluster:
     secrets: dict[str, str] = field(default_factory=lambda: dict(SECRET_ENV))
     beat: subprocess.Popen | None = None
     beats_started: int = 0
+    names: dict[int, str] = field(default_factory=dict)  # pid → "worker-3" / "beat-1" (log name)
+    killed: set[int] = field(default_factory=set)  # pids this run killed on purpose
 
     @property
     def state_dir(self) -> Path:
@@ -77,7 +96,7 @@ class Cluster:
 
     def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
         log = open(self.tmp / log_name, "wb")  # noqa: SIM115 - kept by Popen
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers", *args],
             cwd=self.tmp,
             env=self.env(),
@@ -85,6 +104,8 @@ class Cluster:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: killpg takes the pool children too
         )
+        self.names[process.pid] = log_name.removesuffix(".log")
+        return process
 
     def start_worker(self, pool: str = "prefork", concurrency: int = 2) -> subprocess.Popen:
         self.started += 1
@@ -101,6 +122,7 @@ class Cluster:
 
     def kill_worker(self, process: subprocess.Popen) -> None:
         """SIGKILL a worker and its pool children at once (no warm shutdown, no acks)."""
+        self.killed.add(process.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -118,10 +140,31 @@ class Cluster:
     def restart_beat(self) -> None:
         """Stop beat the hard way (SIGKILL) and start a new one with the same schedule file."""
         if self.beat is not None:
+            self.killed.add(self.beat.pid)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.beat.pid, signal.SIGKILL)
             self.beat.wait(timeout=10)
         self.start_beat()
+
+    def exited_by_themselves(self) -> list[ProcessExit]:
+        """Workers and beat that are gone although nobody killed them: a failure of the run.
+
+        Each is reported once and dropped from `workers`; the caller decides whether to start a
+        replacement (a supervisor would) and counts it either way."""
+        gone = []
+        for process in [*self.workers, *([self.beat] if self.beat is not None else [])]:
+            code = process.poll()
+            if code is None or process.pid in self.killed:
+                continue
+            name = self.names.get(process.pid, str(process.pid))
+            log = self.tmp / f"{name}.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            gone.append(ProcessExit(name, process.pid, code, tail))
+            if process is self.beat:
+                self.beat = None
+            else:
+                self.workers.remove(process)
+        return gone
 
     def stop_all(self) -> None:
         processes = list(self.workers) + ([self.beat] if self.beat is not None else [])
