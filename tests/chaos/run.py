@@ -29,7 +29,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=2, help="pool processes per worker")
     p.add_argument("--kills", type=int, default=20, help="worker SIGKILLs, each replaced")
     p.add_argument("--kill-every", type=float, nargs=2, default=(4.0, 7.0), metavar=("MIN", "MAX"))
-    p.add_argument("--redis-restarts", type=int, default=2)
+    p.add_argument("--redis-restarts", type=int, default=4, help="Redis SIGKILLs, each restarted empty")
     p.add_argument("--beat-restarts", type=int, default=1)
     p.add_argument("--error-rate", type=float, default=0.10, help="API calls answered HTTP 503")
     p.add_argument("--timeout-rate", type=float, default=0.05, help="API calls answered too late")

@@ -3,9 +3,13 @@
     result = run_chaos(ChaosOptions(ledger="sqlite"))
 
 The monkey (this process) SIGKILLs a random worker every few seconds and starts a replacement,
-restarts Redis (no persistence: every queued message is lost) and beat. Beat drives the
-dispatcher tick and the status poll inside the workers, as in production. The operator
+SIGKILLs and restarts Redis (no persistence: every queued message is lost) and beat. Beat drives
+the dispatcher tick and the status poll inside the workers, as in production. The operator
 (`operator_desk`) unblocks paused accounts during the run and reconciles at the end.
+
+The run never restarts a process it did not kill: a worker or beat that exits by itself (as
+workers did on a Redis restart, issue 13) is counted, shown with its last log line, and fails the
+verdict. When no worker or no beat is left, the chaos phase stops there.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ class ChaosOptions:
     concurrency: int = 2
     kills: int = 20
     kill_every: tuple[float, float] = (4.0, 7.0)
-    redis_restarts: int = 2
+    redis_restarts: int = 4
     beat_restarts: int = 1
     error_rate: float = 0.10
     timeout_rate: float = 0.05
@@ -73,6 +77,7 @@ class ChaosResult:
     lateness: dict[str, float]
     folder: str
     notes: list[str] = field(default_factory=list)
+    self_exits: list[str] = field(default_factory=list)  # workers/beat gone without being killed
 
 
 def _faults(options: ChaosOptions, channel: str, quota_account: str | None) -> dict:
@@ -165,6 +170,8 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
             cluster.start_worker(pool="prefork", concurrency=options.concurrency)
         cluster.start_beat()
         chaos = Counter()
+        self_exits: list[str] = []
+        states: Counter = Counter()
         redis_at = {round(options.kills * (k + 1) / (options.redis_restarts + 1)) for k in range(options.redis_restarts)}
         beat_at = {round(options.kills * (k + 1) / (options.beat_restarts + 1)) + 1 for k in range(options.beat_restarts)}
         next_kill = started + rng.uniform(*options.kill_every)
@@ -172,11 +179,18 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
         settled_at = None
         while True:
             now = time.monotonic()
+            for gone in cluster.exited_by_themselves():  # never replaced: the run failed
+                self_exits.append(gone.line())
+                say(f"  !! {gone.line()}")
+            if not cluster.workers or cluster.beat is None:
+                say("  !! no worker or no beat left: the chaos phase stops here")
+                settled_at = now
+                break
             if chaos["kills"] < options.kills and now >= next_kill:
                 cluster.kill_worker(rng.choice(cluster.workers))
                 chaos["kills"] += 1
                 if chaos["kills"] in redis_at:
-                    redis.restart()
+                    redis.kill_and_restart(down_seconds=rng.uniform(0.2, 3.0))
                     chaos["redis_restarts"] += 1
                 if chaos["kills"] in beat_at:
                     cluster.restart_beat()
@@ -203,19 +217,23 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
         for name in ("wechat", "weibo"):
             requests.post(f"{sandbox.url}/{name}/_admin/faults",
                           data=json.dumps({"error": None, "timeout": None, "invalidate_token": None}), timeout=10)  # fmt: skip
-        resolution = _reconcile(runtime, cluster, desk, sandbox.url, say)
+        stranded = not cluster.workers or cluster.beat is None
+        resolution = {} if stranded else _reconcile(runtime, cluster, desk, sandbox.url, say)
         seconds = time.monotonic() - started
 
         rows = runtime.ledger.publications()
         counters = sandbox_counters(sandbox.url)
         verdict = judge(rows, counters, status_rows=_status_rows())
+        if self_exits:
+            verdict.failures.append(f"{len(self_exits)} worker/beat processes exited by themselves "
+                                    f"(not restarted): {'; '.join(self_exits)[:600]}")  # fmt: skip
         result = ChaosResult(
             options=options, verdict=verdict, publications=len(rows), accounts=len(accounts),
             kills=chaos["kills"], redis_restarts=chaos["redis_restarts"],
             beat_restarts=chaos["beat_restarts"], faults=faults_seen,
             operator={**dict(desk.actions), **resolution}, seconds=seconds,
             settle_seconds=settle_seconds, lateness=_lateness(rows, started_wall), folder=str(tmp),
-            notes=desk.log[-20:],
+            notes=desk.log[-20:], self_exits=self_exits,
         )  # fmt: skip
         return result
     finally:

@@ -1,6 +1,7 @@
 """Chaos, short: ~200 publications while worker processes are SIGKILLed (5 times, each
-replaced), Redis restarts once (every queued message is lost), and the sandboxes answer ~10 %
-of API calls with HTTP 503 and ~5 % too late after doing the work.
+replaced), Redis is SIGKILLed and restarted once (every queued message is lost), and the sandboxes
+answer ~10 % of API calls with HTTP 503 and ~5 % too late after doing the work. A worker that
+exits without being killed is never replaced and fails the test.
 
 At the end nothing was posted twice (sandbox counter ≤ 1 for every publication and every
 text) and nothing was lost (every row is final: published, or failed/unconfirmed with a reason).
@@ -53,16 +54,18 @@ def test_kills_restarts_and_faults_lose_nothing_and_post_nothing_twice(cluster, 
     assert total == ITEMS * len(CHANNELS)
 
     chaos = {"kills": 0, "redis_restarts": 0, "next": time.monotonic() + 3.0}
+    self_exits = []
 
     def wreak(d: Dispatcher) -> None:
         now = time.monotonic()
+        self_exits.extend(cluster.exited_by_themselves())
         if chaos["kills"] >= KILLS or now < chaos["next"]:
             return
         victim = rng.choice(cluster.workers)
         cluster.kill_worker(victim)
         chaos["kills"] += 1
         if chaos["kills"] == 2:
-            cluster.redis.restart()  # no persistence: the queue and unacked messages are gone
+            cluster.redis.kill_and_restart(down_seconds=1.0)  # the queue and unacked messages are gone
             chaos["redis_restarts"] += 1
         cluster.start_worker(pool="prefork", concurrency=2)
         chaos["next"] = now + rng.uniform(2.5, 4.5)
@@ -72,6 +75,8 @@ def test_kills_restarts_and_faults_lose_nothing_and_post_nothing_twice(cluster, 
     elapsed = time.monotonic() - started
     assert chaos == {**chaos, "kills": KILLS, "redis_restarts": 1}, chaos
     del workers
+    self_exits.extend(cluster.exited_by_themselves())
+    assert self_exits == [], "\n".join(e.line() for e in self_exits)
 
     rows = dispatcher.runtime.ledger.publications()
     states = Counter(r.state.value for r in rows)
