@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     use_git: bool = True
     branch: str | None = None
     tick_seconds: float = 2.0
-    log_level: str = "INFO"
+    # DEBUG/INFO/WARNING/ERROR/CRITICAL for commands, workers and beat (publisher.runtime.logs);
+    # unset: WARNING for commands, celery's --loglevel for workers.
+    log_level: str | None = None
     # Remote images in bodies are refused unless enabled (SSRF); see checks.images.
     allow_remote_images: bool = False
 

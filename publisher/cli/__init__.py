@@ -4,6 +4,7 @@ own module with a `register(app)` function."""
 from __future__ import annotations
 
 import importlib
+import logging
 
 import typer
 
@@ -23,6 +24,14 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """新媒体矩阵发布调度：一次采集、多元生成、多渠道传播。"""
+    from publisher.runtime.logs import LogLevelError, configure_command_logging
+
+    try:
+        level = configure_command_logging()  # PUBLISHER_LOG_LEVEL, for every command
+    except LogLevelError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from None
+    logging.getLogger("publisher.cli").debug("publisher 命令开始，日志级别 %s", level)
 
 
 # One module per concern; each adds its commands to `app`.

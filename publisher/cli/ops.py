@@ -7,7 +7,6 @@ every manual action is audited under the OS user.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from pathlib import Path
 
@@ -103,7 +102,6 @@ def register(app: typer.Typer) -> None:
         from publisher.schedule.dispatcher import drain, pending_now, poll, tick
         from publisher.schedule.executors import LocalExecutor
 
-        logging.basicConfig(level=logging.WARNING)
         ws = open_workspace(content)
         runtime = _runtime(ws, "ledger")
         _sync(ws, runtime)

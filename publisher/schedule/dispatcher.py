@@ -67,6 +67,8 @@ def tick(runtime: Runtime, executor: Executor, *, now: datetime | None = None) -
         countdown = min(sched.window_seconds, max(0.0, (row.scheduled_at - now).total_seconds()))
         executor.submit(row.id, countdown)
         report.submitted.append(row.id)
+    if report.submitted:
+        log.info("已派发 %d 条到期发布：%s", len(report.submitted), report.submitted[:20])
     return report
 
 
