@@ -14,6 +14,9 @@ Finding codes are documented in docs/checks.md.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
 from publisher.checks.context import CheckContext
 from publisher.checks.item_checks import ITEM_CHECKS, run_item_checks
 from publisher.checks.review import review_findings
@@ -25,23 +28,41 @@ from publisher.content.model import ContentItem
 from publisher.settings import Settings
 
 __all__ = [
-    "ITEM_CHECKS", "CheckContext", "CheckReport", "ItemVerdict", "TargetVerdict", "check_items",
-    "is_publishable", "judge", "judge_for_publishing", "publish_context", "review_findings",
-    "run_item_checks",
+    "ITEM_CHECKS", "CheckContext", "CheckReport", "ItemVerdict", "TargetVerdict", "cached_contexts",
+    "check_items", "is_publishable", "judge", "judge_for_publishing", "publish_context",
+    "review_findings", "run_item_checks",
 ]
 
-_contexts: dict[tuple[int, bool, str], tuple[Matrix, CheckContext]] = {}
+# The last few matrices' contexts, most recent last. Every sync loads a new Matrix object, so a
+# cache keyed by identity must forget old ones: a resident `publisher run` or worker syncs every
+# minute for months (issue 13: unbounded, it grew by one context per sync). A context holds its
+# matrix, so a cached id cannot be reused by another object while the entry lives.
+CONTEXT_CACHE_SIZE = 4
+_contexts: OrderedDict[tuple[int, bool, str], tuple[Matrix, CheckContext]] = OrderedDict()
+_contexts_guard = Lock()
 
 
 def publish_context(matrix: Matrix, settings: Settings | None = None) -> CheckContext:
     """A strict context, built once per matrix (the word automaton is the expensive part)."""
     allow_remote = bool(settings and settings.allow_remote_images)
     key = (id(matrix), allow_remote, str(settings.state_dir) if settings is not None else "")
-    cached = _contexts.get(key)
-    if cached is None or cached[0] is not matrix:
-        ctx = CheckContext.build(matrix, settings, strict_review=True)
-        _contexts[key] = cached = (matrix, ctx)
-    return cached[1]
+    with _contexts_guard:
+        cached = _contexts.get(key)
+        if cached is not None and cached[0] is matrix:
+            _contexts.move_to_end(key)
+            return cached[1]
+    ctx = CheckContext.build(matrix, settings, strict_review=True)
+    with _contexts_guard:
+        _contexts[key] = (matrix, ctx)
+        _contexts.move_to_end(key)
+        while len(_contexts) > CONTEXT_CACHE_SIZE:
+            _contexts.popitem(last=False)
+    return ctx
+
+
+def cached_contexts() -> int:
+    """How many check contexts are kept (the soak test watches it)."""
+    return len(_contexts)
 
 
 def is_publishable(item: ContentItem, matrix: Matrix, settings: Settings | None = None
