@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the non-Python programs the test suite drives for real: redis-server, headless Chromium,
+# Installs the non-Python programs the test suite drives for real: redis-server, PostgreSQL (the
+# tests start their own server with initdb + pg_ctl; no service needs to run), headless Chromium,
 # a Java runtime and the Nu HTML Checker (vnu.jar from npm). Stops with a clear message when it
 # cannot install something (not root, no apt), instead of letting tests skip silently.
 set -euo pipefail
@@ -7,6 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)

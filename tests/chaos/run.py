@@ -37,7 +37,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--spread-minutes", type=int, default=3, help="items are due over this many minutes")
     p.add_argument("--seed", type=int, default=20261201)
     p.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
-    p.add_argument("--pg-admin-url", default=PG_ADMIN_URL, help="where a fresh database is created")
+    p.add_argument("--pg-admin-url", default=PG_ADMIN_URL,
+                   help="an existing server where a fresh database is created (default: start our own)")
     p.add_argument("--keep", action="store_true", help="keep the run folder and the database")
     p.add_argument("--folder", type=Path, default=None, help="run folder (default: a temp folder)")
     p.add_argument("--write-doc", action="store_true", help="record the figures in docs/reliability.md")

@@ -35,7 +35,7 @@ from tests.e2e.cluster import Cluster, start_unlimited_sandbox
 from tests.publish_fixtures import RedisServer
 
 OPEN = ("scheduled", "queued", "publishing")
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_ADMIN_URL = None  # None: the run starts its own PostgreSQL server (tests/pg_server.py)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class ChaosOptions:
     spread_minutes: int = 3
     seed: int = 20261201
     timeout: float = 900.0
-    pg_admin_url: str = PG_ADMIN_URL
+    pg_admin_url: str | None = PG_ADMIN_URL
     keep: bool = False
     folder: Path | None = None
 
@@ -121,13 +121,18 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
     tmp = Path(options.folder or tempfile.mkdtemp(prefix=f"chaos-{options.ledger}-"))
     tmp.mkdir(parents=True, exist_ok=True)
     accounts = make_accounts(options.wechat_accounts, options.weibo_accounts)
-    pg_name = None
+    pg_name = pg_server = None
     redis = RedisServer(tmp / "redis").start()
     sandbox = start_unlimited_sandbox(publish_delay_seconds=0.3)
     cluster = Cluster(tmp, redis, sandbox.url)
     try:
         if options.ledger == "postgres":
-            pg_name, cluster.database = _create_pg_database(options.pg_admin_url)
+            if options.pg_admin_url is None:
+                from tests.pg_server import PostgresServer
+
+                pg_server = PostgresServer().start()
+            admin_url = options.pg_admin_url or pg_server.admin_url()
+            pg_name, cluster.database = _create_pg_database(admin_url)
         for account in accounts:
             cluster.secrets.update(account.secret_env)
         cluster.extra_env.update({
@@ -240,8 +245,10 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
         cluster.stop_all()
         sandbox.stop()
         redis.stop()
-        if pg_name is not None and not options.keep:
+        if pg_name is not None and not options.keep and options.pg_admin_url:
             _drop_pg_database(options.pg_admin_url, pg_name)
+        if pg_server is not None and not options.keep:
+            pg_server.destroy()
         if not options.keep and options.folder is None:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,14 +1,18 @@
 """Fixtures for ledger tests: SQLite files in tmp_path, and a fresh PostgreSQL database per run.
 
-PostgreSQL: `PUBLISHER_TEST_POSTGRES_URL` (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
-is the admin connection used to CREATE/DROP randomly named databases. Unreachable → skip with
-the reason, except under CI=true, where it fails: CI must test what production will run on.
+PostgreSQL: each test session starts its own server on a free port (`tests/pg_server.py`:
+initdb + pg_ctl from Debian's postgresql package), so the tests run on a fresh machine with no
+PostgreSQL service. `PUBLISHER_TEST_POSTGRES_URL` points them at an existing server instead (the
+admin connection used to CREATE/DROP randomly named databases). Binaries missing or the server
+unreachable → skip with the reason, except under CI=true, where it fails: CI must test what
+production will run on.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,19 +26,41 @@ from sqlalchemy.engine import make_url
 
 from publisher.ledger import Ledger, open_ledger
 
-ADMIN_URL = os.environ.get(
-    "PUBLISHER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pg_server import PostgresServer, PostgresUnavailable, require_postgres  # noqa: E402
+
+EXTERNAL_URL = os.environ.get("PUBLISHER_TEST_POSTGRES_URL")
 
 
 def _unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL required under CI=true but unavailable: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {reason}")
+    pytest.skip(f"PostgreSQL not available: {reason}")
 
 
 @pytest.fixture(scope="session")
-def pg_database_factory() -> Iterator[Callable[[], str]]:
+def pg_server() -> Iterator[PostgresServer]:
+    """This session's own PostgreSQL server (one per xdist worker)."""
+    require_postgres()
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.destroy()
+        _unavailable(str(exc))
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(request) -> str:
+    if EXTERNAL_URL:
+        return EXTERNAL_URL
+    return request.getfixturevalue("pg_server").admin_url()
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory(pg_admin_url) -> Iterator[Callable[[], str]]:
     """Call it to get the URL of a new, empty database; all are dropped at the end."""
     created: list[str] = []
     admin = None
@@ -43,12 +69,12 @@ def pg_database_factory() -> Iterator[Callable[[], str]]:
         nonlocal admin
         if admin is None:
             try:
-                admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+                admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
                 with admin.connect() as conn:
                     conn.execute(text("SELECT 1"))
             except Exception as exc:  # driver missing, server down, auth refused
                 admin = None
-                _unavailable(f"{type(exc).__name__}: {exc}".splitlines()[0])
+                _unavailable(f"{pg_admin_url}: " + f"{type(exc).__name__}: {exc}".splitlines()[0])
         name = f"ledger_test_{uuid.uuid4().hex[:12]}"
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -56,7 +82,7 @@ def pg_database_factory() -> Iterator[Callable[[], str]]:
             # fast. Locking and visibility, which the tests are about, are unchanged.
             conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         created.append(name)
-        return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        return make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
 
     yield make
     if admin is not None:
