@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 if TYPE_CHECKING:
     from publisher.content.findings import Finding
@@ -157,9 +158,22 @@ class PublishContext(Protocol):
 
 
 class AccountConfig(BaseModel):
-    """Base of each channel's per-account options (`[accounts.options]` in publisher.toml)."""
+    """Base of each channel's per-account options (`[accounts.options]` in publisher.toml).
+
+    Every option whose name ends in `url` (base_url, web_url, …) must be an http(s) URL with a
+    host: a typo there would otherwise surface only as a failed publication on publishing day."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _urls_are_http(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name and info.field_name.endswith("url") and isinstance(value, str) and not _HTTP_URL.match(value):
+            raise ValueError(f"“{value}”不是有效的网址：应以 http:// 或 https:// 开头，后接主机名（不含空格）")
+        return value
+
+
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
 
 
 class Channel(ABC):

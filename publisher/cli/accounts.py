@@ -11,7 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from publisher.cli.common import EXIT_FINDINGS, console, open_workspace
+from publisher.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    console,
+    open_workspace,
+    print_config_errors,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +29,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """列出矩阵中的账号；加 --check 时逐个核验凭据是否有效（不显示密钥）。"""
         from publisher.publish.accounts import describe, verify
+        from publisher.runtime.matrix_check import problems_by_account
 
         ws = open_workspace(content)
+        problems = problems_by_account(ws.root, ws.matrix)  # unknown channels, bad options: file:line
+        print_config_errors([finding for _account, finding in problems])
+        broken = dict(problems)  # account id → (one of) its problems
         sandbox = os.environ.get("PUBLISHER_SANDBOX_URL")
         reports = [describe(a, ws.matrix, sandbox) for a in ws.matrix.accounts]
+        for r in reports:
+            if r.account.id in broken:
+                r.ok, r.detail = False, f"配置错误（{broken[r.account.id].location}）：{broken[r.account.id].message}"
         if check:
-            reports = [verify(r, ws.matrix, ws.settings, sandbox) for r in reports]
+            reports = [r if r.account.id in broken else verify(r, ws.matrix, ws.settings, sandbox) for r in reports]
         if fmt == "json":
             typer.echo(json.dumps([
                 {"id": r.account.id, "name": r.account.name, "channel": r.account.channel,
@@ -45,5 +58,7 @@ def register(app: typer.Typer) -> None:
                     row.append(("[green]通过[/green] " if r.ok else "[red]失败[/red] ") + escape(r.detail))
                 table.add_row(*row)
             console.print(table)
+        if problems:
+            raise typer.Exit(EXIT_USAGE)
         if check and not all(r.ok for r in reports):
             raise typer.Exit(EXIT_FINDINGS)

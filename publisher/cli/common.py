@@ -49,10 +49,16 @@ def open_workspace(content: Path | None = None) -> Workspace:
     try:
         matrix = load_matrix(root)
     except MatrixError as exc:
-        for finding in exc.findings:
-            err_console.print(f"{escape(finding.location)}: [red]配置错误[/red] {escape(f'[{finding.code}]')} {escape(finding.message)}")
+        print_config_errors(exc.findings)
         raise typer.Exit(EXIT_USAGE) from None
     return Workspace(settings, root, matrix)
+
+
+def print_config_errors(findings) -> None:
+    """`publisher.toml:line: 配置错误 [code] message`, one line each, on stderr."""
+    for finding in findings:
+        err_console.print(f"{escape(finding.location)}: [red]配置错误[/red] {escape(f'[{finding.code}]')} {escape(finding.message)}",
+                          soft_wrap=True)
 
 
 def is_terminal() -> bool:

@@ -298,6 +298,9 @@ def load_matrix(root: Path) -> Matrix:
         raise MatrixError(
             [Finding("config-syntax", f"TOML 语法错误：{str(exc).split(' (at')[0]}", shown, line, col)]
         ) from None
+    duplicates = _duplicate_ids(data, text, shown)
+    if duplicates:
+        raise MatrixError(duplicates)
     try:
         return Matrix.model_validate(data)
     except ValidationError as exc:
@@ -307,6 +310,32 @@ def load_matrix(root: Path) -> Matrix:
             code, message = describe_error(error)
             findings.append(Finding(f"config-{code}", message, shown, line))
         raise MatrixError(findings) from None
+
+
+def _duplicate_ids(data: dict, text: str, shown: str) -> list[Finding]:
+    """Each repeated account or column id, at the line of its second (third …) occurrence."""
+    findings = []
+    for table, label in (("accounts", "账号"), ("columns", "栏目")):
+        entries = data.get(table)
+        if not isinstance(entries, list):
+            continue
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                findings.append(Finding(
+                    "config-duplicate-id", f"{label}标识“{ident}”重复：每个{label}的 id 只能出现一次", shown,
+                    _toml_line(text, (table, index, "id")),
+                ))  # fmt: skip
+            seen.add(ident)
+    return findings
+
+
+def toml_line(text: str, loc: tuple) -> int | None:
+    """The line of a key in publisher.toml text, e.g. ("accounts", 2, "options", "base_url")."""
+    return _toml_line(text, loc)
 
 
 def _toml_line(text: str, loc: tuple) -> int | None:
