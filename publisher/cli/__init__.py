@@ -51,6 +51,7 @@ _COMMAND_MODULES = [
     "publisher.cli.dashboard",
     "publisher.cli.export",
     "publisher.cli.notify",
+    "publisher.cli.worker",
 ]
 
 for _name in _COMMAND_MODULES:
