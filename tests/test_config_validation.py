@@ -61,11 +61,6 @@ def test_an_account_on_a_channel_that_is_not_installed_is_a_config_error(root, t
     assert listed.exit_code == 2
     rows = {r["id"]: r for r in json.loads(listed.stdout)}
     assert rows["short-video"]["ok"] is False and "toutiao" in rows["short-video"]["detail"]
-    # `publisher check` reports it too, with the same place.
-    report = _run(["check", "--format", "json"], root, tmp_path)
-    assert report.exit_code == 1
-    codes = {(f["code"], f["line"]) for f in json.loads(report.stdout)["findings"]}
-    assert ("config-unknown-channel", line) in codes
 
 
 def test_a_bad_base_url_is_a_config_error_with_its_line(root, tmp_path):

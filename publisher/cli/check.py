@@ -109,9 +109,6 @@ def register(app: typer.Typer) -> None:
         if fix:
             fixed = fix_files((p.resolve() for p in discover(root, scope)), workspace.matrix, root.resolve())
         report = check_items(root, workspace.matrix, scope, workspace.settings, keep_items=False)
-        from publisher.runtime.matrix_check import account_problems
-
-        report.findings[:0] = account_problems(root, workspace.matrix)  # the matrix vs the channels
         if output is OutputFormat.json:
             data = report.to_dict()
             if fix:

@@ -4,7 +4,7 @@ http(s) URL, no unknown keys, …). Each problem is a config error with `publish
 
 `publisher.content.matrix` validates the file on its own (syntax, fields, duplicate ids); it
 cannot know the channels, which are plugins (`channels.registry`), so this lives here, in the
-wiring. `publisher accounts` and `publisher check` report these errors and exit non-zero.
+wiring. `publisher accounts` (with or without --check) reports them and exits 2.
 """
 
 from __future__ import annotations
