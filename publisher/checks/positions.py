@@ -38,7 +38,10 @@ def file_lines(item: ContentItem) -> list[str]:
 def field_texts(item: ContentItem) -> list[tuple[tuple[str | int, ...], str]]:
     """Front-matter texts that reach readers, with their key paths (for item.line_of)."""
     meta = item.meta
-    texts: list[tuple[tuple[str | int, ...], str]] = [(("title",), meta.title)]
+    # The author and department are printed on the site page and WeChat article too.
+    texts: list[tuple[tuple[str | int, ...], str]] = [
+        (("title",), meta.title), (("author",), meta.author), (("department",), meta.department),
+    ]
     if meta.summary:
         texts.append((("summary",), meta.summary))
     texts.extend((("tags", i), tag) for i, tag in enumerate(meta.tags))

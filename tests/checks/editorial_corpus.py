@@ -93,9 +93,13 @@ def _png() -> bytes:
 
 
 def write_item(root: Path, case: Case) -> None:
-    title, summary, extra, body = "市数据管理局召开专题会议", "", "", [FILLER, ""]
+    title, author, summary, extra, body = "市数据管理局召开专题会议", "张三", "", "", [FILLER, ""]
     if case.where == "title":
         title = case.text
+    elif case.where == "author":
+        author = case.text
+    elif case.where == "tag":
+        extra = f"tags:\n  - {case.text}\n"
     elif case.where == "summary":
         summary = f"summary: {case.text}\n"
     elif case.where == "classification":
@@ -110,7 +114,7 @@ def write_item(root: Path, case: Case) -> None:
         body += [f"![{case.text}](photo.png)", ""]
     else:
         raise ValueError(f"unknown place {case.where!r}")
-    head = (f"---\ntitle: {title}\nauthor: 张三\ndepartment: 办公室\npublish_at: 2026-11-20 09:00\n"
+    head = (f"---\ntitle: {title}\nauthor: {author}\ndepartment: 办公室\npublish_at: 2026-11-20 09:00\n"
             f"{summary}{extra}{REVIEW}---\n\n")
     text = head + "\n".join(body)
     folder = root / "items" / case.folder
@@ -119,7 +123,7 @@ def write_item(root: Path, case: Case) -> None:
     (folder / "photo.png").write_bytes(_png())
     lines = text.split("\n")
     needle = {"classification": "classification:", "weibo": "    text:", "summary": "summary:",
-              "title": "title:"}.get(case.where, case.text)
+              "title": "title:", "author": "author:", "tag": "  - "}.get(case.where, case.text)
     case.line = next(i + 1 for i, line in enumerate(lines) if needle in line)
 
 
