@@ -38,7 +38,7 @@ def file_lines(item: ContentItem) -> list[str]:
 def field_texts(item: ContentItem) -> list[tuple[tuple[str | int, ...], str]]:
     """Front-matter texts that reach readers, with their key paths (for item.line_of)."""
     meta = item.meta
-    # The author and department are printed on the site page and WeChat article too.
+    # The author and department are printed with the article on the channels too.
     texts: list[tuple[tuple[str | int, ...], str]] = [
         (("title",), meta.title), (("author",), meta.author), (("department",), meta.department),
     ]
