@@ -258,9 +258,11 @@ class Channel(ABC):
         return None
 
     def build_pages(self, content_root: Path, out: Path, *, now: datetime | None = None,
-                    workers: int | None = None, image_dir: Path | None = None) -> Any:
+                    workers: int | None = None, image_dir: Path | None = None,
+                    items: list[ContentItem] | None = None, from_ledger: bool = False) -> Any:
         """Build the whole website into `out`; returns a report with `pages`, `written`,
-        `unchanged`, `removed` and `problems` (sentences for editors)."""
+        `unchanged`, `removed` and `problems` (sentences for editors). `items`: exactly these
+        items (the ledger's published versions with `from_ledger`, every one of them live)."""
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不是网站，不能生成网页")

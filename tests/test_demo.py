@@ -19,6 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     content = tmp_path / "content"
     shutil.copytree(REPO / "content", content)
+    # A due item held back by the checks (no 复审/终审, a secret marking): never a page, any path.
+    blocked = content / "items/2026/11/unsigned-extra"
+    blocked.mkdir(parents=True)
+    (blocked / "index.md").write_text(
+        "---\ntitle: 未经签发的稿件\nauthor: 测试\ndepartment: 办公室\npublish_at: 2026-11-02 09:00\n"
+        "targets:\n  site:\nreview:\n  - {stage: 初审, by: 吴海东, at: 2026-11-01 09:00}\n---\n\n"
+        "机密★1年 会议内容。\n", encoding="utf-8")
     env = {**os.environ, "PUBLISHER_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "160"}
     env.pop("PUBLISHER_DATABASE_URL", None)
     with socket.socket() as busy:  # someone else holds the sandbox port: the demo says so, then goes on
@@ -41,7 +48,9 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     assert "去哪里看" in result.stdout and str(state) in result.stdout
     assert (state / "site" / "index.html").is_file()
     assert (state / "dashboard" / "index.html").is_file()
-    assert len(list((state / "preview").glob("*.html"))) == 14
+    assert len(list((state / "preview").glob("*.html"))) == 15
+    assert not list((state / "site").rglob("unsigned-extra*"))
+    assert "未经签发的稿件" not in (state / "site" / "index.html").read_text(encoding="utf-8")
     with open_ledger(f"sqlite:///{state / 'ledger.sqlite3'}") as ledger:
         rows = ledger.publications()
     states = {r.state for r in rows}
@@ -51,3 +60,4 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     # Future items stay scheduled; the draft never reaches the ledger.
     assert all(r.scheduled_at.year >= 2027 for r in rows if r.state is State.SCHEDULED)
     assert not any("director-interview" in r.item_id for r in rows)
+    assert {r.state for r in rows if r.item_id.endswith("unsigned-extra")} == {State.BLOCKED}

@@ -136,12 +136,13 @@ class SiteChannel(Channel):
             raise Permanent(f"输出目录不可写：{folder}")
         return "输出目录可写"
 
-    def build_pages(self, content_root: Path, out: Path, *, now=None, workers=None, image_dir=None):
+    def build_pages(self, content_root: Path, out: Path, *, now=None, workers=None, image_dir=None,
+                    items=None, from_ledger=False):
         from channels.site.builder import build_site
         from channels.site.output import default_state_dir
 
-        return build_site(content_root, self.context.matrix, out, now=now, state_dir=default_state_dir(out),
-                          workers=workers, config=self.config, image_dir=image_dir)
+        return build_site(content_root, self.context.matrix, out, now=now, items=items, state_dir=default_state_dir(out),
+                          workers=workers, config=self.config, image_dir=image_dir, from_ledger=from_ledger)
 
     def deploy_pages(self, out: Path) -> str:
         try:

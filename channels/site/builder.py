@@ -68,6 +68,12 @@ class RenderJob:
     widths: tuple[int, ...]
     quality: int
     now: datetime
+    from_ledger: bool = False  # items are what the ledger holds as published: all of them are live
+
+
+# What the manifest remembers of an item the ledger put on the site: live whatever its own dates
+# say (an item published early with `publisher publish --now` is on the site before its publish_at).
+LEDGER_LIVE = {"publish_at": "0001-01-01T00:00:00+00:00", "expire_at": None, "draft": False, "site": True}
 
 
 @dataclass
@@ -153,7 +159,8 @@ def _render_one(job: RenderJob, item_id_: str, source: Path | ContentItem, key: 
             errors = "；".join(f.message for f in findings if f.is_error) or "无法读取"
             shown = display_path(source, job.root)
             return {"key": key, "visibility": None, "problem": f"已跳过 {shown}：{errors}"}
-    record: dict[str, Any] = {"key": key, "visibility": visibility(item, job.matrix), "entry": None, "files": {}}
+    facts = LEDGER_LIVE if job.from_ledger else visibility(item, job.matrix)
+    record: dict[str, Any] = {"key": key, "visibility": facts, "entry": None, "files": {}}
     if not is_live(record["visibility"], job.now):
         return record
     try:
@@ -187,7 +194,8 @@ def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, di
     return results
 
 
-def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: datetime, out: Path):
+def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: datetime, out: Path,
+          from_ledger: bool = False):
     """(records reused from the manifest, items to render as (id, source, key, quick))."""
     reused: dict[str, dict] = {}
     todo: list[tuple[str, Path | ContentItem, str, str]] = []
@@ -195,6 +203,8 @@ def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: date
         for item in sorted(items, key=lambda it: it.id):
             key = item_key(item.source_bytes, item.folder)
             old = previous.get(item.id)
+            if from_ledger and old is not None and not old.get("problem"):
+                old = {**old, "visibility": LEDGER_LIVE}
             if _needs_render(old, key, now, out):
                 todo.append((item.id, item, key, ""))
             else:
@@ -243,8 +253,12 @@ def build_site(
     config: SiteConfig | None = None,
     image_dir: Path | None = None,
     max_urls: int = MAX_URLS,
+    from_ledger: bool = False,
 ) -> BuildReport:
-    """Build (or bring up to date) the site in `out` from every item live at `now`."""
+    """Build (or bring up to date) the site in `out` from every item live at `now`.
+
+    `from_ledger=True`: `items` are exactly what the ledger holds as published on the site (see
+    publisher.publish.live); every one of them is live and nothing else is on the site."""
     now = now or datetime.now(matrix.tz)
     config = config or SiteConfig()
     state_dir = state_dir or default_state_dir(out)
@@ -253,9 +267,9 @@ def build_site(
         manifest = Manifest.load(state_dir)
         settings = input_hash(settings_key(matrix), config.image_widths, config.image_quality)
         previous = manifest.items if manifest.settings == settings else {}
-        job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now)
+        job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now, from_ledger)
 
-        records, todo = _plan(root, items, previous, now, out)
+        records, todo = _plan(root, items, previous, now, out, from_ledger)
         rendered = _render_all(job, [(iid, source, key) for iid, source, key, _ in todo], workers)
         for iid, _source, _key, quick in todo:
             rendered[iid]["quick"] = quick

@@ -112,12 +112,13 @@ def register(app: typer.Typer) -> None:
                 sandbox.stop()
                 raise typer.Exit(code)
 
-        console.rule("[bold]5. 生成门户网站")
+        console.rule("[bold]5. 按发布台账重新生成门户网站")
+        # The same path as `publisher site build`: pages only for what the ledger holds as published.
         from publisher.publish.website import build_website
 
         built = build_website(ws.root, ws.matrix, ws.settings)
         site_dir = built.folder
-        console.print(f"网站已生成：{site_dir}（{built.report.pages} 个页面）")
+        console.print(f"网站已生成：{site_dir}（{built.report.pages} 个页面，{built.live} 篇已发布稿件）")
 
         console.rule("[bold]6. 传播数据与发布看板")
         dashboard_dir = state / "dashboard"

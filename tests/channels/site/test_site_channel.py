@@ -147,11 +147,13 @@ def test_cli_site_build(tmp_path, monkeypatch, image_cache_dir):
     (tmp_path / "state/cache").mkdir(parents=True)
     (tmp_path / "state/cache/images").symlink_to(image_cache_dir)  # the session's prepared images
     out = tmp_path / "www"
-    command = ["site", "build", "--content", str(root), "--out", str(out), "--now", "2026-12-01 09:00"]
+    # The file-based build is the local preview (the real site comes from the ledger: tests/test_site_path.py).
+    command = ["site", "build", "--preview", "--content", str(root), "--out", str(out), "--now", "2026-12-01 09:00"]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
-    assert "网站已生成" in result.output and "missing-image" in result.output
-    assert (out / "index.html").is_file() and (out / "news/2026/11/city-meeting.html").is_file()
+    assert "本地预览已生成" in result.output and "未通过检查" in result.output
+    # The fixture items carry no sign-offs: blocked items have no page, not even in a preview.
+    assert (out / "index.html").is_file() and not (out / "news/2026/11/city-meeting.html").exists()
     again = CliRunner().invoke(app, command)
     assert "写入 0 个文件" in again.output
 
