@@ -3,7 +3,8 @@
     python -m bench.site_bench [--n 10000] [--quick]
 
 What each tool does with the corpus (`bench.corpus --peers` writes the same articles three ways):
-- ours (`publisher site build -j 2`): parses front matter and Markdown, sanitizes, renders each
+- ours (`publisher site build --preview -j 2`, the build from files; since issue 11 it checks every
+  item first and leaves blocked ones out): parses front matter and Markdown, sanitizes, renders each
   article page, column pages, home, RSS/Atom feeds, sitemap; every picture becomes three JPEG
   variants (480/960/1600 px) with orientation applied and EXIF removed, content-addressed.
 - Hugo (Debian's `hugo`, all CPUs): Markdown pages with minimal layouts, list pages, taxonomy pages,
@@ -74,7 +75,9 @@ def run(n: int, quick: bool = False, with_peers: bool = True, base: Path | None 
     ours_out, state = work / "ours", work / "state"
     manifest_dir = work / ".ours-build"
     env = {"PUBLISHER_STATE_DIR": str(state)}
-    ours = [_publisher(), "site", "build", "--content", str(corpus), "--out", str(ours_out), "-j", "2"]
+    # The file-based build is the local preview (the published site is rebuilt from the ledger);
+    # it runs the strict checks first, so a blocked item never gets a page even there.
+    ours = [_publisher(), "site", "build", "--preview", "--content", str(corpus), "--out", str(ours_out), "-j", "2"]
     times = 1 if quick else 2
     rows: dict[str, Repeated] = {}
     edited, hugo_edited = edited_item(corpus)
