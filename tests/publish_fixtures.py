@@ -50,6 +50,7 @@ kind = "news"
 
 [review]
 stages = ["初审", "复审", "终审"]
+verify = "none"  # plain folders: sign-offs as written (the git-bound rules: tests/checks/test_signoffs_git.py)
 """
 
 ACCOUNTS = {

@@ -40,6 +40,14 @@ class CheckContext:
     image_cache: Any = None
     image_results: dict[tuple, list[tuple[str, str, Severity]]] = field(default_factory=dict)
     host_results: dict[str, tuple[str, str, Severity] | None] = field(default_factory=dict)
+    # Sign-off trails read once per run (publisher.content.history.RepoHistory, None outside git);
+    # `history_read` False: items keep whatever trail they were given.
+    history: object = None
+    history_read: bool = False
+
+    def attach_trail(self, item: Any) -> None:  # a ContentItem
+        if self.history_read:
+            item.trail = self.history.trail(item.id) if self.history is not None else None  # type: ignore[attr-defined]
 
     @classmethod
     def build(cls, matrix: Matrix, settings: Settings | None = None, *, strict_review: bool = False) -> CheckContext:

@@ -1,5 +1,8 @@
 """Review sign-offs (三审三校): every stage the policy requires, each by a different person, in order.
 
+The lines of the front matter are checked here; that each line was committed by the person it
+names, and approves the content as it is now, is checked from git history (checks/signoffs.py).
+
 An item without full sign-off may be committed and previewed but never published. `check` shows
 the problems as warnings while the item is a draft and as errors otherwise; the planner asks
 `review_findings(item, policy, strict=True)` (or `is_publishable`) and always gets errors.
@@ -8,6 +11,7 @@ the problems as warnings while the item is a draft and as errors otherwise; the 
 from __future__ import annotations
 
 from publisher.checks.context import CheckContext, finding
+from publisher.checks.signoffs import git_signoff_findings
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import ReviewPolicy
 from publisher.content.model import ContentItem, Signoff
@@ -56,7 +60,8 @@ def review_findings(item: ContentItem, policy: ReviewPolicy, *, strict: bool = T
             else:
                 signed_by[person] = stage
 
-    if policy.in_order:
+    # With git history, the order is the order of the commits (checks/signoffs.py), not typed times.
+    if policy.in_order and not (policy.verify == "git" and item.trail is not None):
         previous: tuple[str, Signoff] | None = None
         for stage in policy.stages:
             if stage not in latest:
@@ -70,6 +75,8 @@ def review_findings(item: ContentItem, policy: ReviewPolicy, *, strict: bool = T
                     item.line_of("review", index, "at"), None, severity,
                 ))
             previous = (stage, signoff)
+    # Who committed each line, with which signature, and whether the content changed since.
+    findings.extend(git_signoff_findings(item, policy, severity, strict=strict))
     return findings
 
 

@@ -17,6 +17,7 @@ from publisher.checks.context import CheckContext
 from publisher.checks.typography import configure
 from publisher.checks.verdict import judge
 from publisher.content.findings import Finding
+from publisher.content.history import load_history
 from publisher.content.loader import discover, load_item
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
@@ -72,6 +73,7 @@ def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bo
         item, load_findings = load_item(path, root, ctx.matrix)
         findings.extend(load_findings)
         if item is not None:
+            ctx.attach_trail(item)
             findings.extend(judge(item, ctx).all_findings())
             if keep_items:
                 items.append(item)
@@ -81,12 +83,14 @@ def check_paths(files: list[Path], root: Path, ctx: CheckContext, keep_items: bo
 _worker_ctx: CheckContext | None = None
 
 
-def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool, image_cache: object) -> None:
+def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool, image_cache: object, history_read: bool,
+                 history: object) -> None:
     global _worker_ctx
     configure()
     _worker_ctx = CheckContext.build(matrix, strict_review=strict)
     _worker_ctx.allow_remote_images = allow_remote
     _worker_ctx.image_cache = image_cache
+    _worker_ctx.history, _worker_ctx.history_read = history, history_read
 
 
 def _check_chunk(files: list[Path], root: Path, keep_items: bool) -> tuple[list[Finding], list[ContentItem]]:
@@ -120,12 +124,16 @@ def check_items(
     root = root.resolve()
     files = discover(root, [Path(p).resolve() for p in paths] if paths else None)
     ctx = CheckContext.build(matrix, settings, strict_review=strict_review)
+    if matrix.review.verify == "git":
+        # The working tree's sign-offs against the committed history (HEAD): one git log pass.
+        ctx.history, ctx.history_read = load_history(root, matrix.review), True
     report = CheckReport(items_checked=len(files))
     count = workers or _workers()
     if count > 1 and len(files) > POOL_THRESHOLD:
         chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
         with worker_pool(count, initializer=_init_worker,
-                         initargs=(matrix, ctx.allow_remote_images, strict_review, ctx.image_cache)) as pool:
+                         initargs=(matrix, ctx.allow_remote_images, strict_review, ctx.image_cache, ctx.history_read,
+                                   ctx.history)) as pool:
             for findings, items in pool.map(_check_chunk, chunks, [root] * len(chunks), [keep_items] * len(chunks)):
                 report.findings.extend(findings)
                 report.items.extend(items)

@@ -39,6 +39,7 @@ _COMMAND_MODULES = [
     "publisher.cli.sandbox",
     "publisher.cli.schema",
     "publisher.cli.check",
+    "publisher.cli.review",
     "publisher.cli.render",
     "publisher.cli.preview",
     "publisher.cli.site",

@@ -1,6 +1,7 @@
 """`publisher demo` (what `make demo` runs): the main job on embedded defaults.
 
-Checks the sample content, writes previews, starts the channel sandboxes, syncs and publishes
+Copies the sample content into a git repo whose history records each sign-off as a commit by the
+registered reviewer (sign-offs count only that way), checks it, writes previews, starts the channel sandboxes, syncs and publishes
 everything due with the local executor (SQLite ledger, no Redis), builds the site, prints the
 status and where to look. With a terminal attached it keeps the sandboxes and the site served
 until Ctrl+C, so the published articles can be opened in a browser.
@@ -74,8 +75,14 @@ def register(app: typer.Typer) -> None:
         ensure_private_dir(state)
         os.environ["PUBLISHER_STATE_DIR"] = str(state)
         os.environ.pop("PUBLISHER_DATABASE_URL", None)
-        ws = open_workspace(content)
+        source = open_workspace(content)
+        # Sign-offs count only as commits by the registered reviewers: the demo works on a copy
+        # whose git history records each sign-off that way (publisher.content.signed_repo).
+        from publisher.content.signed_repo import build_signed_repo
+
+        ws = open_workspace(build_signed_repo(source.root, state / "content", source.matrix))
         console.print(f"演示使用独立的状态目录 {state}（每次重新开始）")
+        console.print(f"内容库副本 {ws.root}：每条签发都是登记的审核人本人的 git 提交（git -C {ws.root} log 可查看）")
         console.rule("[bold]1. 检查稿件")
         report = check_items(ws.root, ws.matrix, settings=ws.settings)
         console.print(f"检查了 {report.items_checked} 个条目：{len(report.errors)} 个错误，{len(report.warnings)} 个警告"

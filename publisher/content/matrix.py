@@ -60,10 +60,47 @@ class Column(_Strict):
         return self.update_days if self.update_days is not None else _UPDATE_DAYS[self.kind]
 
 
+class Reviewer(_Strict):
+    """A person who may sign review stages, known by the git identity they commit with."""
+
+    name: str = Field(min_length=1, description="姓名，与签发记录中的 by 一致")
+    email: str = Field(min_length=3, description="git 提交身份（git config user.email）")
+    stages: list[str] = Field(min_length=1, description="可以签发的审核环节")
+    key: str | None = Field(None, description="签名密钥：SSH 公钥（ssh-ed25519 AAAA…）、SSH 指纹（SHA256:…）或 GPG 指纹")
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+
 class ReviewPolicy(_Strict):
     stages: list[str] = Field(default_factory=lambda: ["初审", "复审", "终审"], min_length=1)
     distinct_people: bool = True
     in_order: bool = True
+    # "git": a sign-off counts only when the commit that introduced it was made by the registered
+    # reviewer and the content has not changed since (DESIGN decision 9). "none": lines are taken
+    # as written, for trying the software out on a folder that is not a git repo.
+    verify: Literal["git", "none"] = "git"
+    require_signatures: bool = Field(False, description="签发提交必须带有 git 能核验的 SSH 或 GPG 签名")
+    allowed_signers: str | None = Field(None, description="SSH 签名的 allowed signers 文件（相对内容库根目录）")
+    reviewers: list[Reviewer] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_stages(self) -> ReviewPolicy:
+        emails = [r.email for r in self.reviewers]
+        twice = sorted({e for e in emails if emails.count(e) > 1})
+        if twice:
+            raise ValueError(f"审核人的 git 身份重复：{', '.join(twice)}")
+        for reviewer in self.reviewers:
+            unknown = [s for s in reviewer.stages if s not in self.stages]
+            if unknown:
+                raise ValueError(f"审核人“{reviewer.name}”的可签发环节“{'、'.join(unknown)}”不在 stages 中")
+        return self
+
+    def reviewer(self, email: str) -> Reviewer | None:
+        email = email.strip().lower()
+        return next((r for r in self.reviewers if r.email == email), None)
 
 
 class SensitiveWord(_Strict):

@@ -115,6 +115,9 @@ class ContentItem:
     positions: Positions = field(default_factory=Positions)
     source_bytes: bytes = b""
     commit: str | None = None
+    # publisher.content.history.ItemTrail: who committed each sign-off line and what it approved.
+    # None: the history could not be read (not a git repo), so sign-offs cannot be verified.
+    trail: Any = None
 
     @property
     def folder(self) -> Path:

@@ -59,6 +59,10 @@ def editorial_findings(item: ContentItem, matrix: Matrix, settings: Settings | N
         from publisher.checks import CheckContext, run_item_checks
     except ImportError:
         return []
+    if item.trail is None:
+        from publisher.content.history import attach_trails
+
+        attach_trails([item], item.root, matrix.review)
     return run_item_checks(item, CheckContext.build(matrix, settings))
 
 

@@ -112,6 +112,7 @@ def republish(
 ) -> Republished:
     """New manual rows for the item's current version on each chosen target, due now."""
     from publisher.checks import judge_for_publishing
+    from publisher.content.history import attach_trails
     from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
     from publisher.content.matrix import load_matrix
     from publisher.content.source import take_snapshot
@@ -126,6 +127,7 @@ def republish(
     item, findings = load_item(path, snapshot.root, matrix)
     if item is None:
         raise ManualError("；".join(f.message for f in findings if f.is_error) or f"条目 {item_id} 无法读取")
+    attach_trails([item], root, matrix.review, commit=snapshot.commit, config_root=snapshot.root)
     verdict = judge_for_publishing(item, matrix, settings)
     chosen = [
         t for t in verdict.targets

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from publisher.content.findings import Finding
+from publisher.content.history import attach_trails
 from publisher.content.loader import load_items
 from publisher.content.matrix import Matrix, load_matrix
 from publisher.content.source import take_snapshot
@@ -41,6 +42,8 @@ def sync(
     snapshot = take_snapshot(root, snapshot_cache(settings), use_git=settings.use_git, branch=settings.branch)
     matrix = load_matrix(snapshot.root)  # MatrixError goes up: nothing can be planned without it
     loaded = load_items(snapshot.root, matrix)
+    # Sign-offs are judged against the committed history of the same commit (one git log pass).
+    attach_trails(loaded.items, root, matrix.review, commit=snapshot.commit, config_root=snapshot.root)
     result = plan(ledger, loaded.items, matrix, settings, now, commit=snapshot.commit, apply=apply)
     return SyncReport(
         result, snapshot.commit, matrix, [f for f in loaded.findings if f.is_error], snapshot.unpushed

@@ -6,7 +6,9 @@ from publisher.content.matrix import Matrix, ReviewPolicy
 
 from .conftest import REVIEW, item_text
 
-POLICY = ReviewPolicy()
+# The front-matter rules alone; the git-bound rules are tested on real repos in test_signoffs_git.py.
+POLICY = ReviewPolicy(verify="none")
+TRUSTING = Matrix(review=POLICY)
 
 
 def codes(findings):
@@ -16,7 +18,7 @@ def codes(findings):
 def test_full_sign_off_is_publishable(make_item):
     item = make_item(item_text())
     assert review_findings(item, POLICY) == []
-    assert is_publishable(item, Matrix()) == (True, [])
+    assert is_publishable(item, TRUSTING) == (True, [])
 
 
 def test_missing_stage_blocks_even_in_strict_mode_for_drafts(make_item):
@@ -24,7 +26,7 @@ def test_missing_stage_blocks_even_in_strict_mode_for_drafts(make_item):
     item = make_item(item_text(extra="draft: true\n", review=review))
     assert codes(review_findings(item, POLICY, strict=False)) == [("review-missing-stage", 7, Severity.WARNING)]
     assert codes(review_findings(item, POLICY)) == [("review-missing-stage", 7, Severity.ERROR)]
-    ok, reasons = is_publishable(item, Matrix())
+    ok, reasons = is_publishable(item, TRUSTING)
     assert not ok
     assert [r.code for r in reasons] == ["item-draft", "review-missing-stage"]
 
@@ -41,9 +43,9 @@ def test_same_person_and_order(make_item):
 def test_policy_switches_and_custom_stages(make_item):
     review = REVIEW.replace("by: 王芳", "by: 李明")
     item = make_item(item_text(review=review))
-    relaxed = ReviewPolicy(distinct_people=False)
+    relaxed = ReviewPolicy(distinct_people=False, verify="none")
     assert review_findings(item, relaxed) == []
-    two = ReviewPolicy(stages=["初审", "终审"])
+    two = ReviewPolicy(stages=["初审", "终审"], verify="none")
     assert codes(review_findings(item, two)) == [("review-unknown-stage", 10, Severity.WARNING)]
 
 
@@ -52,3 +54,10 @@ def test_latest_sign_off_of_a_stage_counts(make_item):
     item = make_item(item_text(review=review))
     # 初审 signed again at 18:00, after 复审 (14:00): 复审 must be signed again too.
     assert codes(review_findings(item, POLICY)) == [("review-out-of-order", 12, Severity.ERROR)]
+
+
+def test_git_policy_without_history_is_unverifiable(make_item):
+    item = make_item(item_text())
+    ok, reasons = is_publishable(item, Matrix())
+    assert not ok and [r.code for r in reasons] == ["review-unverifiable"]
+    assert "无法核验" in reasons[0].message

@@ -85,6 +85,9 @@ tiers = [
   { min_points = 5, label = "二档" },
   { min_points = 1, label = "三档" },
 ]
+
+[review]
+verify = "none"  # a plain folder: sign-offs as written
 """
 
 
