@@ -100,6 +100,7 @@ channel = "site"
 
 [review]
 stages = ["初审", "复审", "终审"]
+verify = "none"  # a generated plain folder: sign-offs as written
 
 [words]
 secret_markers = ["涉密", "秘密★", "机密★", "绝密★", "内部资料", "请勿外传"]
