@@ -7,6 +7,7 @@ import filecmp
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from channels.site.config import SiteConfig
@@ -32,7 +33,8 @@ def mirror(source: Path, target: Path) -> list[str]:
             if dst.is_file() and filecmp.cmp(src, dst, shallow=False):
                 continue
             dst.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dst.with_name(f".{dst.name}.tmp")
+            # Unique per thread: two publications deploying at once must not share a temp file.
+            tmp = dst.with_name(f".{dst.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             shutil.copy2(src, tmp)
             os.replace(tmp, dst)
             changed.append(rel.as_posix())

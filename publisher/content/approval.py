@@ -1,11 +1,11 @@
 """What a sign-off approves: a digest of what readers see, and the sign-off lines of a version.
 
 A review stage approves one version of an item (DESIGN decision 9). The version is identified by
-`reader_digest`: the title, author, summary, tags, cover, body, every channel's own texts (WeChat
-title/digest/author, Weibo text, the original-article link) and every file next to `index.md`
+`reader_digest`: the title, author, summary, tags, cover, body, every channel's own texts (its
+title, digest, author, short text, original-article link) and every file next to `index.md`
 (pictures, by git blob id). Sign-off lines, the schedule (publish_at, expire_at), draft, column,
 slug and the choice of accounts are not part of it: adding a sign-off or moving the publishing
-time does not ask for a new review; changing a word, a picture or a Weibo text does.
+time does not ask for a new review; changing a word, a picture or a channel's own text does.
 
 The same functions read a file as it is now and as it was in any commit (publisher.content.history),
 so the two digests are comparable byte for byte.

@@ -47,6 +47,9 @@ def _no_pictures(text: str) -> str:
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("channel-checks") / "content"
     shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".git"))
+    # A plain folder: sign-offs taken as written (the git-bound rules: test_signoffs_git.py).
+    config = root / "publisher.toml"
+    config.write_text(config.read_text("utf-8").replace("[review]\n", '[review]\nverify = "none"\n', 1), "utf-8")
     _variant(root, "no-cover", _no_pictures)
     _variant(root, "long-title", lambda t: t.replace("    title: 开放数据创新应用大赛开始报名\n    digest",
                                                       "    title: " + "开放数据" * 20 + "\n    digest", 1))

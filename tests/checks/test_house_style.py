@@ -141,7 +141,7 @@ def test_fix_round_trip_through_the_cli(tmp_path: Path):
 def test_repo_style_reaches_fix_through_publisher_toml(tmp_path: Path):
     root = tmp_path / "content"
     (root / "items/2026/11/a").mkdir(parents=True)
-    (root / "publisher.toml").write_text("[typography]\nspace_between_chinese_and_numbers = true\n", "utf-8")
+    (root / "publisher.toml").write_text("[typography]\nspace_between_chinese_and_numbers = true\n\n[review]\nverify = \"none\"\n", "utf-8")
     path = root / "items/2026/11/a/index.md"
     path.write_text(item_text(body="共3600余项。\n"), "utf-8")
     result = CliRunner().invoke(app, ["check", str(root), "--fix"])
