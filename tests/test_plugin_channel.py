@@ -44,6 +44,7 @@ channel = "echo"
 base_url = "https://api.echo.example"
 
 [review]
+verify = "none"
 stages = ["初审", "复审", "终审"]
 """
 
