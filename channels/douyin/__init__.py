@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from channels.base import Limits, PublishContext, RemoteChannel, Rendition
 from channels.douyin.check import check_post
-from channels.douyin.config import DouyinConfig
+from channels.douyin.config import DouyinConfig, DouyinTargetOptions
 from channels.douyin.render import render_post
 from channels.douyin.script import Note
 
@@ -25,6 +25,7 @@ class DouyinChannel(RemoteChannel):
     name = "douyin"
     title = "抖音"
     config_class = DouyinConfig
+    target_options = DouyinTargetOptions  # targets.douyin: script, music, seconds_per_caption
     limits = Limits(
         title_max=55,
         body_max=300,

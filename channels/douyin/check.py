@@ -28,6 +28,8 @@ def _title_line(item: ContentItem) -> int | None:
 
 def _script_line(item: ContentItem) -> int | None:
     spec = douyin_spec(item)
+    if spec is not None and (spec.model_extra or {}).get("script"):
+        return _line(item, ("targets", "douyin", "script"))
     if spec is not None and spec.text:
         return _line(item, ("targets", "douyin", "text"))
     return item.body_line

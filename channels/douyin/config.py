@@ -11,7 +11,7 @@ unverified there (reference/channels.md) is a setting here with the documented v
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import AccountConfig
 
@@ -77,3 +77,14 @@ class DouyinConfig(AccountConfig):
         if self.base_url.rstrip("/") == DEFAULT_BASE_URL:
             return "https://www.douyin.com/video"
         return self.base_url.rstrip("/") + "/v"
+
+
+class DouyinTargetOptions(BaseModel):
+    """An item's own keys under `targets.douyin` (besides accounts, title, text): the script,
+    its music and its pace. Declared as the channel's `target_options`, so checks validate them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    script: list[str] | None = Field(None, description="抖音视频字幕，一条一项（优先于 text）")
+    music: str | None = Field(None, description="背景音乐文件：先在稿件文件夹中找，再在内容库根目录找")
+    seconds_per_caption: float | None = Field(None, ge=1.0, le=20.0, description="本条视频每条字幕显示的秒数")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from channels.base import Asset, RenderContext
 from channels.douyin.config import DouyinConfig
-from channels.douyin.script import Note, storyboard
+from channels.douyin.script import Note, storyboard, target_options
 from channels.douyin.video import cache_for, render_video
 from publisher.content.model import ContentItem
 
@@ -27,6 +27,9 @@ class Post:
 
 
 def render_post(item: ContentItem, config: DouyinConfig, account_name: str, context: RenderContext) -> Post:
+    pace = target_options(item).seconds_per_caption
+    if pace is not None:  # the item's own pace (targets.douyin.seconds_per_caption)
+        config = config.model_copy(update={"seconds_per_caption": pace})
     board = storyboard(item, config, account_name)
     folder = None
     if context.image_cache is not None and context.image_cache.folder is not None:

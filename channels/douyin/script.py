@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from channels.douyin.config import DouyinConfig
+from pydantic import ValidationError
+
+from channels.douyin.config import DouyinConfig, DouyinTargetOptions
 from publisher.content.model import ContentItem, TargetSpec
 from publisher.render.images import ImageProblem, inspect, is_remote, read_local
 from publisher.render.markdown import parse
@@ -139,7 +141,21 @@ def captions_from_body(body: str, limit: int, count: int) -> list[str]:
     return captions[:count]
 
 
+def target_options(item: ContentItem) -> DouyinTargetOptions:
+    """The item's own `targets.douyin` keys (script, music, seconds_per_caption). Invalid ones
+    are reported by the checks (the channel's `target_options`); rendering uses the defaults."""
+    spec = douyin_spec(item)
+    extra = dict(getattr(spec, "model_extra", None) or {}) if spec is not None else {}
+    try:
+        return DouyinTargetOptions.model_validate(extra)
+    except ValidationError:
+        return DouyinTargetOptions()
+
+
 def script_lines(item: ContentItem) -> list[str] | None:
+    options = target_options(item)
+    if options.script:
+        return [line.strip() for line in options.script if line and line.strip()]
     spec = douyin_spec(item)
     if spec is None or not spec.text:
         return None
@@ -190,18 +206,23 @@ def _pictures(item: ContentItem) -> tuple[list[Picture], list[Note]]:
     return pictures, notes
 
 
-def _content_file(root: Path, ref: str, what: str, key: tuple, notes: list[Note]) -> bytes | None:
-    """A file named relative to the content repo's root (music, logo); never outside it."""
-    path = (root / ref).resolve()
-    try:
-        path.relative_to(root.resolve())
-    except ValueError:
-        notes.append(Note("douyin-file-outside", f"{what}“{ref}”不在内容库内，已忽略", None, key))
-        return None
-    if not path.is_file():
-        notes.append(Note("douyin-file-missing", f"找不到{what}“{ref}”（相对内容库根目录）", None, key))
-        return None
-    return path.read_bytes()
+def _content_file(root: Path, ref: str, what: str, key: tuple, notes: list[Note],
+                  folder: Path | None = None) -> bytes | None:
+    """A file named relative to the item's folder (when given) or the content repo's root
+    (music, logo); never outside the repo."""
+    bases = ([folder] if folder is not None else []) + [root]
+    for base in bases:
+        path = (base / ref).resolve()
+        try:
+            path.relative_to(root.resolve())
+        except ValueError:
+            notes.append(Note("douyin-file-outside", f"{what}“{ref}”不在内容库内，已忽略", None, key))
+            return None
+        if path.is_file():
+            return path.read_bytes()
+    where = "稿件文件夹或内容库根目录" if folder is not None else "内容库根目录"
+    notes.append(Note("douyin-file-missing", f"找不到{what}“{ref}”（相对{where}）", None, key))
+    return None
 
 
 def storyboard(item: ContentItem, config: DouyinConfig, account_name: str) -> Storyboard:
@@ -216,10 +237,15 @@ def storyboard(item: ContentItem, config: DouyinConfig, account_name: str) -> St
     topics = topics_for(item, config)
     text = " ".join([title, *(f"#{t}" for t in topics)])
     music = logo = None
-    if config.music:
-        music = _content_file(item.root, config.music, "背景音乐", ("music",), notes)
+    options = target_options(item)
+    music_name = options.music or config.music
+    if options.music:
+        music = _content_file(item.root, options.music, "背景音乐", ("targets", "douyin", "music"), notes,
+                              folder=item.folder)
+    elif config.music:
+        music = _content_file(item.root, config.music, "账号背景音乐", (), notes)
     if config.logo:
-        logo = _content_file(item.root, config.logo, "账号标志图片", ("logo",), notes)
+        logo = _content_file(item.root, config.logo, "账号标志图片", (), notes)
     return Storyboard(
         title=title,
         account_name=account_name,
@@ -229,7 +255,7 @@ def storyboard(item: ContentItem, config: DouyinConfig, account_name: str) -> St
         text=text,
         topics=topics,
         music=music,
-        music_name=config.music if music is not None else None,
+        music_name=music_name if music is not None else None,
         logo=logo,
         scripted=scripted is not None,
         notes=notes,

@@ -278,7 +278,11 @@ def _scene_frames(board: Storyboard, line: Timeline):
     yield still(frames.closing_card(board.account_name, board.logo)), line.closing_frames
 
 
-def encode(board: Storyboard, config: DouyinConfig, key: str = "") -> Video:
+def encode(board: Storyboard, config: DouyinConfig, key: str = "", timings: dict[str, float] | None = None) -> Video:
+    """`timings`, when given, receives the seconds spent inside the encoders and the muxer
+    (bench/douyin_bench.py: the floor of encoding these very frames)."""
+    import time
+
     line = timeline(board, config)
     fps = line.fps
     total_samples = int(round(line.duration * SAMPLE_RATE))
@@ -297,12 +301,20 @@ def encode(board: Storyboard, config: DouyinConfig, key: str = "") -> Video:
     sent_samples = 0
     cover_jpeg = b""
 
+    spent = 0.0
+
+    def mux(stream, frame) -> None:
+        nonlocal spent
+        started = time.perf_counter()
+        container.mux(stream.encode(frame))
+        spent += time.perf_counter() - started
+
     def send_audio_until(frame_index: int) -> None:
         nonlocal sent_samples
         until = min(total_samples, int(frame_index * SAMPLE_RATE / fps))
         while sent_samples + AUDIO_FRAME <= until or (until == total_samples and sent_samples < total_samples):
             chunk = audio[:, sent_samples:sent_samples + AUDIO_FRAME]
-            container.mux(astream.encode(_audio_frame(chunk, sent_samples)))
+            mux(astream, _audio_frame(chunk, sent_samples))
             sent_samples += chunk.shape[1]
 
     index = 0
@@ -313,12 +325,16 @@ def encode(board: Storyboard, config: DouyinConfig, key: str = "") -> Video:
             cover_jpeg = buffer.getvalue()
         for _ in range(count):
             frame.pts, frame.time_base = index, time_base
-            container.mux(vstream.encode(frame))
+            mux(vstream, frame)
             index += 1
             send_audio_until(index)
-    container.mux(vstream.encode(None))
+    mux(vstream, None)
     send_audio_until(index)
-    container.mux(astream.encode(None))
+    mux(astream, None)
+    started = time.perf_counter()
     container.close()
+    spent += time.perf_counter() - started
+    if timings is not None:
+        timings["encode_seconds"] = timings.get("encode_seconds", 0.0) + spent
     cover_tsp = round(line.title_frames / fps / 2, 2)
     return Video(out.getvalue(), line.duration, fps, cover_tsp, cover_jpeg, key)
