@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import Limits, PublishContext, RemoteChannel, Rendition
+from channels.base import Capabilities, Limits, PublishContext, RemoteChannel, Rendition
 from channels.douyin.check import check_post
 from channels.douyin.config import DouyinConfig, DouyinTargetOptions
 from channels.douyin.render import render_post
@@ -26,6 +26,7 @@ class DouyinChannel(RemoteChannel):
     title = "抖音"
     config_class = DouyinConfig
     target_options = DouyinTargetOptions  # targets.douyin: script, music, seconds_per_caption
+    capabilities = Capabilities(has_reach=True)
     limits = Limits(
         title_max=55,
         body_max=300,
