@@ -73,7 +73,8 @@ def _toml_value(value) -> str:
 
 def make_repo(root: Path, *, pictures: int = 2, script: list[str] | None = None, options: dict | None = None,
               music: bool = False, logo: bool = False, tags: list[str] | None = None, title: str | None = None,
-              douyin_title: str | None = None, body: str = BODY) -> Path:
+              douyin_title: str | None = None, body: str = BODY, target_extra: list[str] | None = None,
+              item_files: dict[str, bytes] | None = None) -> Path:
     """Write publisher.toml + items/2026/11/contest/index.md; return the item's index.md."""
     opts = {**FAST, **(options or {})}
     if music:
@@ -102,6 +103,9 @@ def make_repo(root: Path, *, pictures: int = 2, script: list[str] | None = None,
     target_lines = ["targets:", "  douyin:", "    accounts: [bj-douyin]"]
     if douyin_title:
         target_lines.append(f"    title: {douyin_title}")
+    target_lines += [f"    {line}" for line in target_extra or []]
+    for name, data in (item_files or {}).items():
+        (folder / name).write_bytes(data)
     if script is not None:
         target_lines.append("    text: |")
         target_lines += [f"      {line}" for line in script]

@@ -196,3 +196,30 @@ def test_preview_pane_is_a_phone_frame_playing_the_video(tmp_path):
     assert base64.b64decode(src) == video_of(rendition).data
     assert re.search(r'poster="data:image/jpeg;base64,', html)
     assert "#开放数据" in html and "一条字幕" in html and "@滨江数据" in html
+
+
+def test_item_script_music_and_pace_from_targets_douyin(tmp_path):
+    from douyin_fixtures import sine_wav
+
+    index = make_repo(
+        tmp_path, pictures=1, item_files={"bgm.wav": sine_wav(1.0, 660.0)},
+        target_extra=["script:", "  - 第一条", "  - 第二条", "music: bgm.wav", "seconds_per_caption: 2"],
+    )
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    assert rendition.payload["captions"] == ["第一条", "第二条"]
+    assert rendition.payload["music"] == "bgm.wav"
+    assert rendition.payload["duration"] == pytest.approx(1 + 2 * 2 + 1)
+    _, _, audio = decode(video_of(rendition).data)
+    assert float(np.abs(audio[:, :44_100]).max()) > 0.1
+    # a wrong value is the checks' business (the channel's target_options), with its line;
+    # rendering goes on with the defaults
+    from publisher.checks.context import CheckContext
+    from publisher.checks.targets import check_targets
+
+    text = index.read_text(encoding="utf-8").replace("seconds_per_caption: 2", "seconds_per_caption: 99")
+    index.write_text(text, encoding="utf-8")
+    item, channel = load(tmp_path)
+    [bad] = [f for f in check_targets(item, CheckContext(matrix=channel.context.matrix)) if f.code == "invalid-target-option"]
+    assert "seconds_per_caption: 99" in text.splitlines()[bad.line - 1]
+    assert channel.render(item).payload["captions"] != ["第一条", "第二条"]
