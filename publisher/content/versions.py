@@ -1,14 +1,17 @@
 """Frozen copies of item versions, so a worker publishes exactly what sync planned.
 
-A version is keyed by `version_hash`: the item's files and the publisher.toml it was planned
-with. Its copy lives at `<state>/versions/<hash>/` with the same layout as a content root
-(publisher.toml + items/<id>/…), so the ordinary loader reads it.
+A version is keyed by `version_hash`: the item's files, the publisher.toml it was planned with,
+and the files inside the content root that accounts' options name (an account's music, logo or
+theme: renditions read them as they read the item's pictures). Its copy lives at
+`<state>/versions/<hash>/` with the same layout as a content root (publisher.toml, those files at
+their relative paths, items/<id>/…), so the ordinary loader reads it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import tomllib
 from pathlib import Path
 
 from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
@@ -25,12 +28,41 @@ def _item_files(item: ContentItem) -> list[Path]:
     return sorted(p for p in item.folder.iterdir() if p.is_file() and not p.is_symlink())
 
 
+def account_files(root: Path) -> list[str]:
+    """Paths (relative to the content root) of the files that `[accounts.options]` string values
+    name: no channel knowledge needed, any option naming an existing file inside the root counts.
+    Symlinks and anything outside the root are left out."""
+    try:
+        data = tomllib.loads((root / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    base = root.resolve()
+    found: set[str] = set()
+    for account in data.get("accounts") or []:
+        options = account.get("options") if isinstance(account, dict) else None
+        for value in (options or {}).values() if isinstance(options, dict) else ():
+            if not isinstance(value, str) or not value or len(value) > 400 or "://" in value:
+                continue
+            path = root / value
+            try:
+                real = path.resolve()
+                inside = real.is_relative_to(base) and path.is_file() and not path.is_symlink()
+            except (OSError, ValueError):
+                continue
+            if inside and not Path(value).is_absolute():
+                found.add(real.relative_to(base).as_posix())
+    return sorted(found)
+
+
 def version_hash(item: ContentItem) -> str:
     digest = hashlib.sha256()
     digest.update((item.root / CONFIG_NAME).read_bytes())
     for path in _item_files(item):
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in account_files(item.root):
+        digest.update(b"account-file\0" + name.encode() + b"\0")
+        digest.update(hashlib.sha256((item.root / name).read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -47,6 +79,9 @@ def store_version(item: ContentItem, state_dir: Path, vhash: str | None = None) 
     item_target = target / ITEMS_DIR / item.id
     item_target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(item.root / CONFIG_NAME, target / CONFIG_NAME)
+    for name in account_files(item.root):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(item.root / name, target / name)
     # Copies, not hard links: an editor saving in place would otherwise rewrite the version too.
     for path in _item_files(item):
         shutil.copyfile(path, item_target / path.name)
