@@ -57,7 +57,7 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     states = {r.state for r in rows}
     assert State.PUBLISHED in states and not states & {State.FAILED, State.UNCONFIRMED, State.QUEUED, State.PUBLISHING}
     published = {(r.item_id, r.channel) for r in rows if r.state is State.PUBLISHED}
-    assert {c for _, c in published} == {"wechat", "weibo", "site"}
+    assert {c for _, c in published} == {"wechat", "weibo", "site", "douyin"}
     # Future items stay scheduled; the draft never reaches the ledger.
     assert all(r.scheduled_at.year >= 2027 for r in rows if r.state is State.SCHEDULED)
     assert not any("director-interview" in r.item_id for r in rows)
