@@ -160,6 +160,7 @@ class ExecutionMixin(LedgerCore):
                 publication_id,
                 S.PUBLISHED,
                 accept={S.PUBLISHING, S.UNCONFIRMED},
+                likely=S.PUBLISHING,
                 event="published",
                 actor=None,
                 now=now,
@@ -267,4 +268,5 @@ class ExecutionMixin(LedgerCore):
                 where=_fence(attempt),
                 values=values,
                 detail=detail,
+                likely=S.PUBLISHING if S.PUBLISHING in accept else None,
             )[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from publisher.ledger import Ledger
 
 SharedKind = Literal["redis", "ledger", "memory"]
+
+# Loaded versions a runtime keeps in memory (each is one item and its matrix: a few tens of kB).
+VERSIONS_KEPT = 64
 
 
 class SchedulingSettings(BaseSettings):
@@ -91,6 +95,11 @@ class Runtime:
     quotas: AccountQuotas = field(init=False)
     # Monotonic time before which an unconfirmed row is not reconciled again (publish.settle).
     reconcile_after: dict[int, float] = field(default_factory=dict)
+    # Planned versions already loaded (id → item, matrix): a version never changes once stored,
+    # and the WeChat and Weibo publications of one item share it (issue 17: no reloading the
+    # matrix and the snapshot, no ledger read, for every publication of the same version).
+    _versions: OrderedDict[int, tuple[ContentItem, Matrix]] = field(default_factory=OrderedDict, repr=False)
+    _versions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.quotas = AccountQuotas(self.state, self.scheduling.quotas)
@@ -106,10 +115,20 @@ class Runtime:
         """The item and matrix exactly as planned (raises `VersionMissing`)."""
         from publisher.content.versions import VersionMissing, load_version
 
+        with self._versions_lock:
+            cached = self._versions.get(item_version_id)
+            if cached is not None and cached[0].id == item_id:
+                self._versions.move_to_end(item_version_id)
+                return cached
         version = self.ledger.item_version(item_version_id)
         if version is None:
             raise VersionMissing(f"账本中找不到条目版本 {item_version_id}")
-        return load_version(self.settings.state_dir, version.source_hash, item_id)
+        loaded = load_version(self.settings.state_dir, version.source_hash, item_id)
+        with self._versions_lock:
+            self._versions[item_version_id] = loaded
+            while len(self._versions) > VERSIONS_KEPT:
+                self._versions.popitem(last=False)
+        return loaded
 
     def account(self, matrix: Matrix, account_id: str) -> Account | None:
         from publisher.render.renditions import sandboxed
