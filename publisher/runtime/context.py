@@ -96,7 +96,7 @@ class Runtime:
     # Monotonic time before which an unconfirmed row is not reconciled again (publish.settle).
     reconcile_after: dict[int, float] = field(default_factory=dict)
     # Planned versions already loaded (id → item, matrix): a version never changes once stored,
-    # and the WeChat and Weibo publications of one item share it (issue 17: no reloading the
+    # and every account's publication of one item shares it (issue 17: no reloading the
     # matrix and the snapshot, no ledger read, for every publication of the same version).
     _versions: OrderedDict[int, tuple[ContentItem, Matrix]] = field(default_factory=OrderedDict, repr=False)
     _versions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
