@@ -5,7 +5,11 @@ The machine is shared (2 CPUs, other engineers' test suites running), so:
 - each command runs several times; the table shows the fastest run (least disturbed) and the
   median, and the load average before and after is written next to the table;
 - CPU seconds (user + system, the whole process tree) are reported too: they move far less with
-  load than wall time does.
+  load than wall time does. They are the larger of what `wait4` reports for the command (itself
+  plus the descendants it waited for) and the sum over every process seen in its tree (sampled
+  from /proc every 50 ms): a pool worker that is killed, or orphaned, is never waited for by
+  the command, and `wait4` alone then showed 2.7 CPU s for a build that forked two busy workers;
+- every run records the 1-minute load average before and after it (`Run.load`), shown per row.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ class Run:
     code: int = 0
     tail: str = ""
     note: str = ""
+    load_before: float = 0.0  # 1-minute load average when the run started
+    load_after: float = 0.0
+
+    @property
+    def load(self) -> str:
+        return f"{self.load_before:.1f}→{self.load_after:.1f}"
 
 
 @dataclass
@@ -62,6 +72,11 @@ class Repeated:
     def cpu(self) -> float:
         return statistics.median(r.cpu_seconds for r in self.runs)
 
+    @property
+    def load(self) -> str:
+        """The machine load (1-minute average) each run ran under, "before→after"."""
+        return ", ".join(r.load for r in self.runs)
+
 
 def machine() -> dict[str, str]:
     model = "unknown"
@@ -83,9 +98,14 @@ def now_text() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_memory_kb(root_pid: int, cpu: dict[tuple[int, str], int] | None = None) -> tuple[int, int]:
     """(current RSS summed over root_pid and its descendants, largest VmHWM among them), from
-    /proc: ru_maxrss is inherited across fork, VmHWM belongs to each process's own life."""
+    /proc: ru_maxrss is inherited across fork, VmHWM belongs to each process's own life.
+    With `cpu`, each process's own user + system clock ticks so far are stored in it, keyed by
+    (pid, start time) so a reused pid is a new process."""
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -105,7 +125,11 @@ def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
     for pid in tree:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
+            if cpu is not None:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                # after "(comm)": state is field 3, utime 14, stime 15, starttime 22 (1-based)
+                cpu[(pid, fields[19])] = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         total += int(fields.get("VmRSS", "0 kB").split()[0])
@@ -114,7 +138,10 @@ def _tree_memory_kb(root_pid: int) -> tuple[int, int]:
 
 
 def run_measured(label: str, command: list[str], *, cwd: Path | None = None, env: dict | None = None) -> Run:
-    """Run a command to its end: wall time, peak memory (sampled every 50 ms), CPU time."""
+    """Run a command to its end: wall time, peak memory (sampled every 50 ms), CPU time of the
+    whole process tree, and the load average before and after."""
+    load_before = os.getloadavg()[0]
+    cpu_ticks: dict[tuple[int, str], int] = {}
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
                                env={**os.environ, **(env or {})})
@@ -125,7 +152,7 @@ def run_measured(label: str, command: list[str], *, cwd: Path | None = None, env
     def sample() -> None:
         nonlocal peak_tree, peak_single
         while not done.is_set():
-            total, largest = _tree_memory_kb(process.pid)
+            total, largest = _tree_memory_kb(process.pid, cpu_ticks)
             peak_tree, peak_single = max(peak_tree, total), max(peak_single, largest)
             done.wait(0.05)
 
@@ -141,14 +168,15 @@ def run_measured(label: str, command: list[str], *, cwd: Path | None = None, env
     seconds = time.perf_counter() - started
     done.set()
     threads[0].join()
-    total, largest = _tree_memory_kb(process.pid)
+    total, largest = _tree_memory_kb(process.pid, cpu_ticks)
     peak_tree, peak_single = max(peak_tree, total), max(peak_single, largest)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     threads[1].join()
     tail = "\n".join(b"".join(output).decode("utf-8", "replace").strip().splitlines()[-3:])
-    return Run(label, seconds, peak_single / 1024, peak_tree / 1024, usage.ru_utime + usage.ru_stime,
-               process.returncode, tail)
+    cpu = max(usage.ru_utime + usage.ru_stime, sum(cpu_ticks.values()) / CLOCK_TICKS)
+    return Run(label, seconds, peak_single / 1024, peak_tree / 1024, cpu, process.returncode, tail,
+               load_before=load_before, load_after=os.getloadavg()[0])
 
 
 def repeat(label: str, command: list[str], times: int, *, before: Callable[[], None] | None = None,

@@ -77,13 +77,13 @@ def report(result: dict) -> str:
     rows = result["rows"]
     floor = rows["floor"].best
     lines = [
-        "| run | best wall s | median wall s | CPU s | peak MB (all processes) | wall ÷ floor | CPU ÷ floor | note |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| run | best wall s | median wall s | CPU s | peak MB (all processes) | wall ÷ floor | CPU ÷ floor | load (1 min) before→after | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in rows.values():
         note = r.best.tail.splitlines()[-1] if r.best.tail else ""
         lines.append(f"| {r.label} | {r.best.seconds:.1f} | {r.median:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | "
-                     f"{r.best.seconds / floor.seconds:.2f}× | {r.cpu / max(rows['floor'].cpu, 0.01):.2f}× | {note} |")
+                     f"{r.best.seconds / floor.seconds:.2f}× | {r.cpu / max(rows['floor'].cpu, 0.01):.2f}× | {r.load} | {note} |")
     extra = f"- Corpus: `bench/_corpus/site` ({result['n']:,} items, the site benchmark's corpus)\n"
     return "\n".join([
         header(SECTION, result["info"], "python -m bench.render_bench" + (" --quick" if result["quick"] else ""),
