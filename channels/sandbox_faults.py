@@ -11,6 +11,8 @@ from the environment when the sandbox starts:
     PUBLISHER_SANDBOX_TIMEOUT_SECONDS=30         how late
     PUBLISHER_SANDBOX_REVIEW_REJECT_RATE=0.2     share of WeChat publish jobs ending publish_status 4
     PUBLISHER_SANDBOX_INVALIDATE_TOKEN_RATE=0.01 share of API requests preceded by a token revocation
+    PUBLISHER_SANDBOX_MATERIAL_INVALID_RATE=1    share of WeChat draft/add and submit calls whose cover
+                                                 material answers 40007 (as if deleted)
     PUBLISHER_SANDBOX_QUOTA_EXHAUSTED=wx-a,*     accounts (appid / weibo uid, `*` all) out of quota
     PUBLISHER_SANDBOX_PERMISSION_DENIED=wx-a     accounts whose API calls lack the right (48001/10014)
 
@@ -49,6 +51,7 @@ class FaultSettings(BaseModel):
     timeout: FaultRule | None = None  # processed, then answered after `seconds`
     invalidate_token: FaultRule | None = None  # the account's token is revoked first
     review_reject: FaultRule | None = None  # WeChat publish job ends with publish_status 4
+    material_invalid: FaultRule | None = None  # WeChat cover material answers 40007 (invalid media_id)
     quota_exhausted: list[str] = Field(default_factory=list)
     permission_denied: list[str] = Field(default_factory=list)  # accounts without API rights
 
@@ -60,7 +63,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> FaultSettings:
         data["seed"] = int(env["PUBLISHER_SANDBOX_SEED"])
     if env.get("PUBLISHER_SANDBOX_LATENCY_MS"):
         data["latency_ms"] = int(env["PUBLISHER_SANDBOX_LATENCY_MS"])
-    for name in ("error", "timeout", "review_reject", "invalidate_token"):
+    for name in ("error", "timeout", "review_reject", "invalidate_token", "material_invalid"):
         rate = env.get(f"PUBLISHER_SANDBOX_{name.upper()}_RATE")
         if rate:
             data[name] = {**data.get(name, {}), "rate": float(rate)}

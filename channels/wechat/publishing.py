@@ -1,7 +1,8 @@
 """Publishing one rendition to a WeChat Official Account, phase by phase, resumable.
 
     body images  media/uploadimg        (cached by image SHA-256 per account: never uploaded twice)
-    cover        material/add_material  -> thumb_media_id
+    cover        material/add_material  -> thumb_media_id      (cached by SHA-256, single-flight
+                                                                across workers: wechat/material.py)
     draft        draft/add              -> draft_media_id      recorded before submitting
     submit       freepublish/submit     -> publish_id           "submitting" recorded before it
     status       freepublish/get        -> article_id, article_url (publish_status 0)
@@ -13,6 +14,11 @@ attempt raises `Unconfirmed` so someone checks the account first.
 
 The ledger keeps phases nested (`phases[phase] = {**old, **data}`); reading also accepts flat
 phases (`{"draft_media_id": …}`).
+
+40007 (invalid media_id) from draft/add means the cover's material was deleted on the platform:
+the picture is uploaded again once and the draft retried; from freepublish/submit it means the
+draft (or its cover) is gone: the draft is made again once and submitted again. A second 40007
+fails the publication with a sentence naming the cover picture.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pydantic import SecretStr
 from channels.base import (
     ABSENT,
     VERIFIED_ABSENT_PHASE,
+    Asset,
     Metrics,
     PublishContext,
     PublishStatus,
@@ -38,7 +45,9 @@ from channels.base import (
 from channels.errors import ChannelError, Permanent, Rejected, Unconfirmed
 from channels.wechat.client import SHANGHAI, WeChatClient
 from channels.wechat.config import WeChatConfig
+from channels.wechat.material import MaterialCache, picture_name, upload_filename
 
+INVALID_MEDIA = 40007  # invalid media_id: a draft or material deleted on the platform
 _ASSET_REF = re.compile(r"asset:([^\"'\s>)]+)")
 _FAILED = {
     2: "原创声明校验未通过",
@@ -79,6 +88,7 @@ class WeChatPublisher:
     ) -> None:
         self.config = config
         self.client = WeChatClient(account_id, config, state, session, secret)
+        self.materials = MaterialCache(self.client)
 
     # -- publish ---------------------------------------------------------------------------
     def publish(self, rendition: Rendition, ctx: PublishContext) -> Receipt:
@@ -92,7 +102,25 @@ class WeChatPublisher:
             draft_id = recorded(phases, "draft_media_id")
             if not draft_id:
                 draft_id = self._make_draft(rendition, ctx, phases, record)
-            self._submit(draft_id, ctx, phases, record)
+            try:
+                self._submit(draft_id, ctx, phases, record)
+            except Permanent as exc:
+                if exc.code != INVALID_MEDIA:
+                    raise
+                # The draft, or the cover it references, is gone on the platform (deleted in the
+                # web console). A definite answer: nothing was submitted. Make the draft again —
+                # its cover is uploaded again if that is what vanished — and submit once more.
+                draft_id = self._make_draft(rendition, ctx, phases, record)
+                try:
+                    self._submit(draft_id, ctx, phases, record)
+                except Permanent as again:
+                    if again.code != INVALID_MEDIA:
+                        raise
+                    raise Permanent(
+                        f"提交公众号发布：草稿在公众号中无效（40007），重新建立草稿（封面图片 "
+                        f"{self._cover_name(rendition)}）后再次提交仍被拒绝；请在微信公众平台检查草稿箱和素材库后重新发布",
+                        code=INVALID_MEDIA,
+                    ) from None
         receipt = Receipt(phases=phases, remote_id=recorded(phases, "article_id"), url=recorded(phases, "article_url"))
         deadline = time.monotonic() + self.config.publish_wait_seconds
         while receipt.url is None and time.monotonic() < deadline:
@@ -110,7 +138,8 @@ class WeChatPublisher:
         content = _ASSET_REF.sub(lambda m: urls[m.group(1)], str(payload.get("content", "")))
         thumb_id = recorded(phases, "thumb_media_id")
         if not thumb_id:
-            thumb_id, cover_url = self._upload_cover(rendition)
+            cover, kind = self._cover(rendition)
+            thumb_id, cover_url = self.materials.media_for(cover, kind)
             record("cover", thumb_media_id=thumb_id, cover_url=cover_url)
         article = {
             "article_type": "news",
@@ -126,6 +155,31 @@ class WeChatPublisher:
         for crop in ("pic_crop_235_1", "pic_crop_1_1"):
             if payload.get(crop):
                 article[crop] = payload[crop]
+        try:
+            draft_id = self._add_draft(article, ctx)
+        except Permanent as exc:
+            if exc.code != INVALID_MEDIA:
+                raise
+            # The cover's material was deleted on the platform: drop it, upload the picture
+            # again (once, single-flight across workers) and try the draft once more.
+            cover, kind = self._cover(rendition)
+            thumb_id, cover_url = self.materials.replace(cover, kind, str(thumb_id))
+            record("cover", thumb_media_id=thumb_id, cover_url=cover_url, uploaded_again=True)
+            article["thumb_media_id"] = thumb_id
+            try:
+                draft_id = self._add_draft(article, ctx)
+            except Permanent as again:
+                if again.code != INVALID_MEDIA:
+                    raise
+                raise Permanent(
+                    f"新建公众号草稿：封面图片 {picture_name(cover)} 在公众号素材库中无效（40007），"
+                    "重新上传一次后仍被拒绝；请在微信公众平台检查素材库，或更换封面图片后重新发布",
+                    code=INVALID_MEDIA,
+                ) from None
+        record("draft", draft_media_id=draft_id, title=article["title"])
+        return draft_id
+
+    def _add_draft(self, article: dict[str, Any], ctx: PublishContext) -> str:
         body = self.client.call(
             "/cgi-bin/draft/add",
             what="新建公众号草稿",
@@ -133,9 +187,7 @@ class WeChatPublisher:
             json_body_={"articles": [article]},
             idempotency_key=ctx.idempotency_key,
         )
-        draft_id = str(body["media_id"])
-        record("draft", draft_media_id=draft_id, title=article["title"])
-        return draft_id
+        return str(body["media_id"])
 
     def _upload_body_images(self, rendition: Rendition, phases: dict[str, Any]) -> dict[str, str]:
         content = str(rendition.payload.get("content", ""))
@@ -153,14 +205,15 @@ class WeChatPublisher:
                     "/cgi-bin/media/uploadimg",
                     what=f"上传正文图片 {asset.source or name}",
                     safe_to_repeat=True,
-                    files={"media": (_filename(name, asset.media_type), asset.data, asset.media_type)},
+                    files={"media": (upload_filename(name, asset.media_type), asset.data, asset.media_type)},
                 )
                 url = str(body["url"])
                 self.client.state.set(cache_key, url)  # CDN URLs do not expire
             urls[name] = url
         return urls
 
-    def _upload_cover(self, rendition: Rendition) -> tuple[str, str]:
+    def _cover(self, rendition: Rendition) -> tuple[Asset, str]:
+        """The cover picture and its material type ("image", or "thumb" for a small JPEG)."""
         payload = rendition.payload
         cover = rendition.asset(payload.get("cover") or "") if payload.get("cover") else None
         kind = "image"
@@ -170,21 +223,13 @@ class WeChatPublisher:
             cover = next((a for a in rendition.assets if a.role in ("cover", "thumb")), None)
         if cover is None:
             raise Rejected("公众号文章必须有封面图片，渲染结果中没有封面")
-        cache_key = self.client._key(f"material:{kind}:{cover.sha256}")
-        cached = self.client.state.get(cache_key)
-        if cached:
-            media_id, _, url = cached.partition(" ")
-            return media_id, url
-        body = self.client.call(
-            "/cgi-bin/material/add_material",
-            what="上传封面图片",
-            safe_to_repeat=True,
-            params={"type": kind},
-            files={"media": (_filename(cover.name, cover.media_type), cover.data, cover.media_type)},
-        )
-        media_id, url = str(body["media_id"]), str(body.get("url", ""))
-        self.client.state.set(cache_key, f"{media_id} {url}")
-        return media_id, url
+        return cover, kind
+
+    def _cover_name(self, rendition: Rendition) -> str:
+        try:
+            return picture_name(self._cover(rendition)[0])
+        except Rejected:
+            return "（无）"
 
     def _submit(self, draft_id: str, ctx: PublishContext, phases, record) -> None:
         if _unanswered_submit(phases):
@@ -360,11 +405,4 @@ class WeChatPublisher:
                 measured_at=datetime.now(SHANGHAI),
             )
         return None
-
-
-def _filename(name: str, media_type: str) -> str:
-    base = name.rsplit("/", 1)[-1]
-    if "." not in base:
-        base += {"image/png": ".png", "image/gif": ".gif"}.get(media_type, ".jpg")
-    return base
 

@@ -5,11 +5,18 @@ Accounts: any appid starting with `wx` whose secret is `sandbox-secret` (so `wx-
 explicit `secrets` of `WeChatSandboxConfig`.
 
 Endpoints: cgi-bin/token, cgi-bin/stable_token, cgi-bin/media/uploadimg,
-cgi-bin/material/add_material, cgi-bin/draft/add, cgi-bin/freepublish/{submit,get,delete,batchget},
+cgi-bin/material/{add_material,del_material}, cgi-bin/draft/add,
+cgi-bin/freepublish/{submit,get,delete,batchget},
 cgi-bin/clear_quota, datacube/{getarticlesummary,getarticletotal}. Field limits, error codes,
 daily quotas and image rules follow reference/channels.md; publish jobs finish
 `publish_delay_seconds` after submission. Readable pages: `/` (index), `/s/<article_id>`, images
-under `/mmbiz/`. Extra admin: `POST _admin/invalidate_token {"appid": …}`.
+under `/mmbiz/`. Extra admin: `POST _admin/invalidate_token {"appid": …}`, and
+`POST _admin/delete_material {"appid": …, "media_id": …}` (one material, or every material of the
+account without `media_id`), as an editor deleting it in the material library would.
+
+A draft references its cover by `thumb_media_id`: draft/add answers 40007 when that material does
+not exist (deleted, or the `material_invalid` fault), and so does freepublish/submit for a draft
+whose cover was deleted since. Counters add `material_uploads` by appid.
 """
 
 from __future__ import annotations
@@ -96,6 +103,7 @@ class WeChatSandbox(PublishJobs, SandboxApp):
             ("/cgi-bin/stable_token", "api_stable_token", "POST"),
             ("/cgi-bin/media/uploadimg", "api_uploadimg", "POST"),
             ("/cgi-bin/material/add_material", "api_add_material", "POST"),
+            ("/cgi-bin/material/del_material", "api_del_material", "POST"),
             ("/cgi-bin/draft/add", "api_draft_add", "POST"),
             ("/cgi-bin/freepublish/submit", "api_submit", "POST"),
             ("/cgi-bin/freepublish/get", "api_publish_get", "POST"),
@@ -110,6 +118,7 @@ class WeChatSandbox(PublishJobs, SandboxApp):
             Rule("/s/<article_id>", endpoint="page_article"),
             Rule("/mmbiz/<name>", endpoint="page_image"),
             Rule("/_admin/invalidate_token", endpoint="admin_invalidate_token", methods=["POST"]),
+            Rule("/_admin/delete_material", endpoint="admin_delete_material", methods=["POST"]),
         ]
 
     def reset(self) -> None:
@@ -123,12 +132,17 @@ class WeChatSandbox(PublishJobs, SandboxApp):
             self.usage: dict[str, Usage] = {}
             self.images: dict[str, tuple[bytes, str]] = {}
             self.materials: dict[str, str] = {}  # media_id -> appid
+            self.material_uploads: Counter[str] = Counter()  # appid -> add_material calls that stored one
             self.drafts: dict[str, dict[str, Any]] = {}
             self.jobs: dict[int, Job] = {}
             self.ids = itertools.count(1000001)
 
     def counters(self) -> dict[str, Any]:
-        return {**super().counters(), "token_fetches": self.tokens.counters()}
+        return {
+            **super().counters(),
+            "token_fetches": self.tokens.counters(),
+            "material_uploads": dict(self.material_uploads),
+        }
 
     def injected_error(self, status: int) -> Response:
         # 200 is how the platform says "busy"; 5xx is a gateway failing in front of it.
@@ -250,7 +264,23 @@ class WeChatSandbox(PublishJobs, SandboxApp):
         media_id = f"sbx-mat-{next(self.ids)}"
         with self.lock:
             self.materials[media_id] = appid
+            self.material_uploads[appid] += 1
         return json_response({"media_id": media_id, "url": url})
+
+    def api_del_material(self, request: Request) -> Response:
+        appid = self._account(request)
+        media_id = str(self._body(request).get("media_id") or "")
+        with self.lock:
+            if self.materials.get(media_id) != appid:
+                raise ApiError(40007, "invalid media_id")
+            del self.materials[media_id]
+        return json_response({"errcode": 0, "errmsg": "ok"})
+
+    def material_exists(self, request: Request, appid: str, media_id: Any) -> bool:
+        """The account's material `media_id` is there (and the `material_invalid` fault is off)."""
+        if self.faults.fires("material_invalid", request.path):
+            return False
+        return self.materials.get(str(media_id)) == appid
 
     # -- drafts (publish jobs and statistics: sandbox_jobs.PublishJobs) -------------------------
     def api_draft_add(self, request: Request) -> Response:
@@ -282,7 +312,7 @@ class WeChatSandbox(PublishJobs, SandboxApp):
             raise ApiError(45002, "content size out of limit")
         if len(str(article.get("content_source_url") or "").encode()) > 1024:
             raise ApiError(45005, "content_source_url size out of limit")
-        if self.materials.get(str(article.get("thumb_media_id"))) != appid:
+        if not self.material_exists(request, appid, article.get("thumb_media_id")):
             raise ApiError(40007, "invalid media_id")
         content = sanitize_content(content, f"{request.root_url}mmbiz/")
         digest = str(article.get("digest") or "") or re.sub(r"<[^>]+>|\s+", "", content)[:54]
@@ -324,3 +354,12 @@ class WeChatSandbox(PublishJobs, SandboxApp):
         appid = str((request.get_json(force=True) or {}).get("appid", ""))
         self.tokens.revoke(appid)
         return json_response({"ok": True, "appid": appid})
+
+    def admin_delete_material(self, request: Request) -> Response:
+        body = request.get_json(force=True) or {}
+        appid, media_id = str(body.get("appid", "")), body.get("media_id")
+        with self.lock:
+            gone = [m for m, owner in self.materials.items() if owner == appid and media_id in (None, m)]
+            for m in gone:
+                del self.materials[m]
+        return json_response({"ok": True, "deleted": gone})

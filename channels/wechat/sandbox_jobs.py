@@ -42,6 +42,8 @@ class PublishJobs:
         draft = self.drafts.get(media_id)
         if draft is None or draft["appid"] != appid:
             raise ApiError(40007, "invalid media_id")
+        if not all(self.material_exists(request, appid, a.get("thumb_media_id")) for a in draft["articles"]):
+            raise ApiError(40007, "invalid media_id")  # its cover was deleted after the draft was made
         self._spend(appid, request.path)
         outcome = 4 if self.faults.fires("review_reject", request.path) else 0
         with self.lock:

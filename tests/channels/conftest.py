@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 from channel_fixtures import SandboxAdmin, free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # publish_fixtures, for ledger-level tests
 
 from channels.sandbox_server import SandboxHandle, start_sandbox
 from channels.wechat.sandbox import WeChatSandboxConfig
