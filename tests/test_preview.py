@@ -60,7 +60,7 @@ def test_every_target_side_by_side():
     assert wechat.xpath('.//h1[@class="article-title"]')[0].text_content() == "市数据局部署四季度数据工作"
     assert "《公共数据开放目录》" in wechat.text_content() and "参考资料" in wechat.text_content()
     count = weibo.xpath('.//div[contains(@class, "count")]')[0]
-    assert count.text_content().strip() == "84 / 140 字" and "over" not in count.get("class")
+    assert count.text_content().strip() == "92 / 140 字" and "over" not in count.get("class")
     page = site_frame(doc)
     assert "一、前三季度工作回顾" in page.text_content()
     assert page.xpath("//style") and not page.xpath("//link[@rel='stylesheet']")  # self-contained
@@ -82,8 +82,8 @@ def test_weibo_over_the_limit_is_highlighted():
     _, doc = preview("2026/11/no-cover")
     count = doc.xpath('//div[contains(@class, "count")]')[0]
     assert count.get("class") == "count over"
-    assert count.text_content().strip() == "162 / 140 字，超出 22 字"
-    assert "微博正文 162 字，超出 140 字上限 22 字" in doc.xpath('//section[@id="findings"]')[0].text_content()
+    assert count.text_content().strip() == "168 / 140 字，超出 28 字"
+    assert "微博正文 168 字，超出 140 字上限 28 字" in doc.xpath('//section[@id="findings"]')[0].text_content()
 
 
 def test_findings_are_shown_on_top():

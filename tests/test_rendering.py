@@ -82,7 +82,7 @@ def test_render_weibo_with_errors_exits_1(cli, tmp_path):
     result = cli.invoke(app, ["render", str(ROOT / "items/2026/11/no-cover"), "--channel", "weibo",
                               "--account", "wb-main", "--out", str(out)])
     assert result.exit_code == 1, result.output
-    assert "超出 140 字上限 22 字" in result.output
+    assert "超出 140 字上限 28 字" in result.output
     text = (out / "text.txt").read_text("utf-8")
     assert text.rstrip("\n") == json.loads((out / "payload.json").read_text("utf-8"))["text"]
 

@@ -68,7 +68,7 @@ class WeiboChannel(RemoteChannel):
         notes = self._notes.get(rendition.content_hash)
         if notes is None:
             notes = render_post(item, self.context, limit=self.config.text_limit, url_weight=self.config.url_weight).notes
-        return check_post(item, rendition, notes, self.safe_domains, self.context.matrix)
+        return check_post(item, rendition, notes, self.safe_domains, self.context.matrix, self.config.url_weight)
 
     def endpoint(self) -> str:
         return self.config.base_url

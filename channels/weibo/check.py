@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from channels.base import Rendition
-from channels.weibo.length import URL_PATTERN
+from channels.weibo.length import URL_PATTERN, link_rule
 from channels.weibo.render import Note, weibo_spec
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import Account, Matrix
@@ -67,7 +67,7 @@ def _page_findings(item: ContentItem, matrix: Matrix, url: str) -> list[Finding]
 
 
 def check_post(item: ContentItem, rendition: Rendition, notes: list[Note], safe_domains: list[str],
-               matrix: Matrix | None = None) -> list[Finding]:
+               matrix: Matrix | None = None, url_weight: float | None = None) -> list[Finding]:
     shown = item.display_path
     payload = rendition.payload
     findings = [
@@ -79,7 +79,7 @@ def check_post(item: ContentItem, rendition: Rendition, notes: list[Note], safe_
     if length > limit:
         findings.append(Finding(
             "weibo-too-long",
-            f"微博正文 {length} 字，超出 {limit} 字上限 {length - limit} 字（链接按固定字数计），"
+            f"微博正文 {length} 字，超出 {limit} 字上限 {length - limit} 字（{link_rule(url_weight)}），"
             "请在 targets.weibo.text 中精简",
             shown, _text_line(item),
         ))

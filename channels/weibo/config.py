@@ -20,8 +20,14 @@ class WeiboConfig(AccountConfig):
         None, description="微博网页地址，用于拼出每条微博的链接；默认 https://weibo.com（沙箱为沙箱地址）"
     )
     text_limit: int = Field(140, ge=1, description="正文字数上限（按微博计数）")
-    # How Weibo counts a link is unverified: a fixed weight per link, whatever its length.
-    url_weight: int = Field(20, ge=0, description="每个链接按多少字计算")
+    # How Weibo counts a link is unverified (channels/weibo/length.py). Unset: conservatively, a
+    # link's own characters and at least 20, so nothing the check passes is refused for length.
+    url_weight: int | None = Field(
+        None,
+        ge=0,
+        description="每个链接按多少字计算；不填时按链接本身的字数计（至少 20 字）。"
+        "仅在本单位已在自己的账号上核实微博短链计数后填写（如 20）",
+    )
     safe_domain: str | None = Field(None, description="应用登记的安全域名；默认取门户网站的域名")
     hourly_limit: int = Field(30, ge=1, description="每小时最多发布条数")
     timeout_seconds: float = Field(15.0, gt=0, description="等待接口应答的时间（秒）")

@@ -49,7 +49,7 @@ def attachments_note(attachments: list[Attachment], room: float) -> str:
     return names if weibo_length(names) <= room else f"（附件{len(attachments)}个，见链接）"
 
 
-def post_text(item: ContentItem, url: str, limit: int, url_weight: float,
+def post_text(item: ContentItem, url: str, limit: int, url_weight: float | None,
               attachments: list[Attachment] | None = None) -> str:
     spec = weibo_spec(item)
     attachments = attachments or []
@@ -98,7 +98,7 @@ def _picture(item: ContentItem, cache: ImageCache | None) -> tuple[list[Asset], 
     return [asset], []
 
 
-def render_post(item: ContentItem, context: RenderContext, *, limit: int, url_weight: float) -> Post:
+def render_post(item: ContentItem, context: RenderContext, *, limit: int, url_weight: float | None) -> Post:
     url = article_url(item, context.matrix)
     text = post_text(item, url, limit, url_weight, published_attachments(item, context.matrix))
     payload = {"text": text, "length": weibo_length(text, url_weight), "limit": limit, "url": url}

@@ -6,13 +6,15 @@ PUBLISHER_SECRET_<ACCOUNT>_TOKEN=sandbox-token-1, -2, …); the uid is derived f
 Endpoints: 2/statuses/share.json (form or multipart: access_token, status, pic),
 2/statuses/destroy.json, 2/statuses/count.json, 2/statuses/show.json; update.json and upload.json
 answer 10014 (shut off). Rules: 140 characters counted 0.5/1/2 with each link a fixed
-`url_weight` (20012), a link on a safe domain required (10017), pictures JPEG/GIF/PNG < 5 MB
+`url_weight`, or in strict mode (`strict_links`) by the link's own characters — the stricter
+reading of share.json — (20012), a link on a safe domain required (10017), pictures JPEG/GIF/PNG < 5 MB
 (20005/20006), identical text 20019, similar text (same once links and spaces are removed) 20017,
 posts closer than `min_interval_seconds` 20016, more than `hourly_limit` posts an hour 10024,
 more than `daily_post_limit` posts a day 10023; destroying a missing post 20101, someone else's
 20102. Pages: `/`, `/<uid>/<id>`, `/pic/<name>`.
-Extra admin: `POST _admin/expire_token {"access_token": …}` (then 21327) and
-`POST _admin/reauthorize {"access_token": …}`.
+Extra admin: `POST _admin/expire_token {"access_token": …}` (then 21327),
+`POST _admin/reauthorize {"access_token": …}` and `POST _admin/length_rule {"strict_links": true}`
+(until the next reset, which returns to the configured rule).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class WeiboSandboxConfig(BaseModel):
     safe_domains: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
     text_limit: int = 140
     url_weight: int = 20
+    # Strict: a link counts its own characters (0.5 each), however long; not `url_weight`.
+    strict_links: bool = False
     min_interval_seconds: float = 0.0
     hourly_limit: int = 30
     daily_post_limit: int = 100
@@ -66,8 +70,11 @@ class Post:
     deleted: bool = False
 
 
-def weibo_length(text: str, url_weight: int) -> int:
-    """0.5 for U+0000..U+00FF, 1 for the rest of the BMP, 2 beyond; a link counts `url_weight`."""
+def weibo_length(text: str, url_weight: int | None) -> int:
+    """0.5 for U+0000..U+00FF, 1 for the rest of the BMP, 2 beyond; a link counts `url_weight`,
+    or (None, strict) its own characters. Written apart from the adapter's count on purpose."""
+    if url_weight is None:
+        return math.ceil(_weight(text))
     total, position = 0.0, 0
     for match in URL.finditer(text):
         total += _weight(text[position : match.start()]) + url_weight
@@ -102,6 +109,7 @@ class WeiboSandbox(SandboxApp):
             Rule("/pic/<name>", endpoint="page_picture"),
             Rule("/_admin/expire_token", endpoint="admin_expire_token", methods=["POST"]),
             Rule("/_admin/reauthorize", endpoint="admin_reauthorize", methods=["POST"]),
+            Rule("/_admin/length_rule", endpoint="admin_length_rule", methods=["POST"]),
         ]
 
     def reset(self) -> None:
@@ -111,6 +119,7 @@ class WeiboSandbox(SandboxApp):
             self.pictures: dict[str, tuple[bytes, str]] = {}
             self.expired: set[str] = set()
             self.ids = itertools.count(4_990_000_000_000_001)
+            self.strict_links = self.config.strict_links
 
     def injected_error(self, status: int) -> Response:
         return json_response({"error": "service unavailable (sandbox fault)", "error_code": 10002}, status)
@@ -158,7 +167,7 @@ class WeiboSandbox(SandboxApp):
     def _check_text(self, uid: int, text: str) -> None:
         if not text:
             raise ApiError(10016, "miss required parameter (status), see doc for more info.")
-        if weibo_length(text, self.config.url_weight) > self.config.text_limit:
+        if weibo_length(text, None if self.strict_links else self.config.url_weight) > self.config.text_limit:
             raise ApiError(20012, "Text too long, please input text less than 140 characters!")
         if not any(self._safe(url) for url in URL.findall(text)):
             raise ApiError(10017, "status must contain a url on the app's safe domain")
@@ -288,3 +297,9 @@ class WeiboSandbox(SandboxApp):
         with self.lock:
             self.expired.discard(token)
         return json_response({"ok": True})
+
+    def admin_length_rule(self, request: Request) -> Response:
+        body = request.get_json(force=True) or {}
+        with self.lock:
+            self.strict_links = bool(body.get("strict_links", self.strict_links))
+        return json_response({"ok": True, "strict_links": self.strict_links, "url_weight": self.config.url_weight})

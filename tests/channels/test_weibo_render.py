@@ -81,7 +81,7 @@ def test_payload_is_title_summary_and_site_link():
     assert set(rendition.payload) == {"text", "length", "limit", "url"}
     assert rendition.payload["text"] == f"【{item.meta.title}】{item.meta.summary} {url}"
     assert rendition.payload["url"] == url == "https://www.example.gov.cn/news/2026/11/full-article.html"
-    assert rendition.payload["length"] == weibo_length(rendition.payload["text"], 20) <= 140
+    assert rendition.payload["length"] == weibo_length(rendition.payload["text"]) <= 140  # link: own 57 chars
     assert rendition.payload["limit"] == 140
     assert findings == []
 
@@ -100,9 +100,9 @@ def test_editor_text_over_the_limit_is_reported_not_cut():
     item, _, rendition, findings = weibo(FIXTURE_ROOT, "2026/11/no-cover")
     assert rendition.payload["text"].startswith(item.meta.targets["weibo"].text)
     length = rendition.payload["length"]
-    assert length == 162
+    assert length == 168  # 162 with the link counted 20; its own 55 characters count 28
     (over,) = [f for f in findings if f.code == "weibo-too-long"]
-    assert over.is_error and over.message.startswith("微博正文 162 字，超出 140 字上限 22 字")
+    assert over.is_error and over.message.startswith("微博正文 168 字，超出 140 字上限 28 字（链接按其本身字数计、至少 20 字）")
     assert over.line == 8  # targets.weibo.text
 
 
