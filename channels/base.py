@@ -91,6 +91,28 @@ class Rendition:
 
 
 @dataclass(frozen=True)
+class ArchiveFile:
+    """One file of a rendition as the archive keeps it (`Channel.archive_files`): the bytes the
+    channel was sent, under a relative "/"-separated name, with a label archivists read."""
+
+    name: str  # e.g. "payload.json", "content.html", "assets/images/3fa2….jpg"
+    data: bytes = field(repr=False)
+    media_type: str
+    label: str  # Chinese, e.g. "正文（HTML）"
+
+
+_ASSET_LABELS = {"body": "正文图片", "cover": "封面图片", "thumb": "缩略图", "picture": "图片", "variant": "图片（尺寸版本）"}
+
+
+def asset_label(asset: Asset) -> str:
+    if asset.media_type.startswith("video/"):
+        return "视频"
+    if asset.media_type.startswith("audio/"):
+        return "音频"
+    return _ASSET_LABELS.get(asset.role, "附件")
+
+
+@dataclass(frozen=True)
 class RenderContext:
     """What a renderer may know besides the item: the matrix (site URL, columns), and where
     prepared images are cached (None: prepare every time)."""
@@ -273,6 +295,28 @@ class Channel(ABC):
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不是网站，不能部署网页")
+
+    # -- archive ---------------------------------------------------------------------------
+    # Text fields of the payload the archive also keeps as files of their own, so an archivist
+    # opens the body without reading JSON: payload key → (file name, Chinese label).
+    archive_texts: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def archive_files(self, rendition: Rendition) -> list[ArchiveFile]:
+        """What this channel received for one publication, as files: the payload exactly as
+        sent (JSON), the text fields named in `archive_texts`, and every asset (pictures,
+        videos) byte for byte. Channels may override; the result must be deterministic."""
+        import mimetypes
+
+        payload = json.dumps(rendition.payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+        files = [ArchiveFile("payload.json", payload.encode(), "application/json", "发送的全部内容（原始数据）")]
+        for key, (name, label) in sorted(self.archive_texts.items()):
+            value = rendition.payload.get(key)
+            if isinstance(value, str) and value:
+                media = mimetypes.guess_type(name)[0] or "text/plain"
+                files.append(ArchiveFile(name, value.encode(), media, label))
+        for asset in sorted(rendition.assets, key=lambda a: a.name):
+            files.append(ArchiveFile(f"assets/{asset.name}", asset.data, asset.media_type, asset_label(asset)))
+        return files
 
     # -- preview ---------------------------------------------------------------------------
     def preview(self, item: ContentItem, rendition: Rendition, when: datetime) -> str:

@@ -34,6 +34,7 @@ class DouyinChannel(RemoteChannel):
         cover_ratios=("9:16",),
         can_retract=True,
     )
+    archive_texts = {"text": ("text.txt", "视频文案（文本）")}
 
     def __init__(self, account, context):
         super().__init__(account, context)

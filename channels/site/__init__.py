@@ -40,6 +40,7 @@ class SiteChannel(Channel):
     capabilities = Capabilities(updates_in_place=True, is_website=True)
     report_order = 30
     colour = "#1565c0"
+    archive_texts = {"html": ("page.html", "网站页面（HTML）")}
     config: SiteConfig
 
     @property

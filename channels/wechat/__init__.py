@@ -43,6 +43,7 @@ class WeChatChannel(RemoteChannel):
     default_quota = {"per_day": 100}  # freepublish/submit, reset at midnight Beijing time
     report_order = 10
     colour = "#2e7d32"
+    archive_texts = {"content": ("content.html", "图文正文（HTML，图片以素材名引用）")}
 
     def __init__(self, account, context):
         super().__init__(account, context)

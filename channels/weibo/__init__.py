@@ -38,6 +38,7 @@ class WeiboChannel(RemoteChannel):
     capabilities = Capabilities(has_reach=True)
     secrets = ("token",)  # the account's OAuth access token
     report_order = 20
+    archive_texts = {"text": ("text.txt", "微博正文（文本）")}
     colour = "#c62828"
 
     def __init__(self, account, context):

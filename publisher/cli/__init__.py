@@ -55,6 +55,7 @@ _COMMAND_MODULES = [
     "publisher.cli.inspect",
     "publisher.cli.dashboard",
     "publisher.cli.export",
+    "publisher.cli.archive",
     "publisher.cli.notify",
     "publisher.cli.worker",
 ]

@@ -26,6 +26,7 @@ PHASES = {
     "sharing": "正在发送",
     "published": "平台确认已发布",
     "deploy": "网站页面已写出",
+    "written": "网站页面已写出",
 }
 _UNCLAIM = {"frozen": "发布已冻结", "paused": "账号暂停发布"}
 _RECOVER = {"stale_claim": "派发后长时间未开始", "worker_lost_unsent": "发布进程中断且未发出任何请求"}
