@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from publisher.checks.context import CheckContext, TextMap, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import TextMap, finding
 from publisher.content.attachments import attachment_refs, extension_of, inspect_attachment
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem

@@ -13,15 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The checks import their position helpers from here, beside the context they all take.
-from publisher.checks.positions import (  # noqa: F401
-    TextMap,
-    field_texts,
-    file_lines,
-    finding,
-    item_folder,
-    locate_in_field,
-)
 from publisher.content.findings import Severity
 from publisher.content.matrix import Matrix
 from publisher.settings import Settings

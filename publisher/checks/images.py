@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image
 
-from publisher.checks.context import CheckContext, TextMap, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import TextMap, finding
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem
 from publisher.content.picture_limits import header_size, too_many_pixels

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem
 from publisher.content.notice import NOTICE_BLOCKS

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.checks.readertext import Locator, reader_texts
 from publisher.content.findings import Finding
 from publisher.content.matrix import PlaceholderRules

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from publisher.checks.context import TextMap, field_texts, file_lines, locate_in_field
+from publisher.checks.positions import TextMap, field_texts, file_lines, locate_in_field
 from publisher.content.model import ContentItem
 
 # Sentence ends for quoting a sentence back to the editor.

@@ -10,7 +10,8 @@ the problems as warnings while the item is a draft and as errors otherwise; the 
 
 from __future__ import annotations
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.checks.signoffs import git_signoff_findings
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import ReviewPolicy

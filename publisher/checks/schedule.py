@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem
 

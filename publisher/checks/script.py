@@ -16,7 +16,8 @@ from functools import cache
 
 import opencc
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.checks.readertext import Locator, ReaderText, reader_texts
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import Account, Matrix

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.checks.readertext import Locator, reader_texts, sentence_at
 from publisher.content.findings import Finding, Severity
 from publisher.content.model import ContentItem

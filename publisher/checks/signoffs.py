@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 
-from publisher.checks.context import finding
+from publisher.checks.positions import finding
 from publisher.content.approval import SignLine, current_digest
 from publisher.content.findings import Finding, Severity
 from publisher.content.history import Commit, SignEvent, invalidated

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from channels.registry import channel_class
-from publisher.checks.context import CheckContext, finding
+from publisher.checks.context import CheckContext
+from publisher.checks.positions import finding
 from publisher.content.findings import Finding
 from publisher.content.model import ContentItem
 from publisher.content.validation import describe_error

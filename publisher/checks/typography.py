@@ -22,15 +22,9 @@ from difflib import SequenceMatcher
 
 import autocorrect_py
 
-from publisher.checks.context import (
-    CheckContext,
-    TextMap,
-    field_texts,
-    file_lines,
-    finding,
-    locate_in_field,
-)
+from publisher.checks.context import CheckContext
 from publisher.checks.house_style import merge, style_edits
+from publisher.checks.positions import TextMap, field_texts, file_lines, finding, locate_in_field
 from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import TypographyStyle
 from publisher.content.model import ContentItem
