@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from publisher.cli.common import Workspace, console, err_console, open_workspace
 from publisher.cli.session import (
     CONTENT,
     open_ledger,
+    print_sync_report,
     state_label,
     sync_content,
 )
@@ -23,79 +23,75 @@ def register(app: typer.Typer) -> None:
     def run(
         content: Path = CONTENT,
         once: bool = typer.Option(False, "--once", help="发布所有到期稿件，等待结果后退出"),
-        sync_every: float = typer.Option(60.0, "--sync-every", help="常驻运行时重新同步内容库的间隔（秒）"),
+        sync_every: float = typer.Option(None, "--sync-every", help="常驻运行时重新同步内容库的间隔（秒，默认 PUBLISHER_SYNC_SECONDS）"),
         timeout: float = typer.Option(600.0, "--timeout", help="--once 时最长等待时间（秒）"),
     ) -> None:
         """同步内容库并按时发布（内置线程池执行，不需要 Redis）。"""
         from publisher.publish.manual import finish_pending_retracts
-        from publisher.schedule.dispatcher import drain, pending_now, poll, tick
         from publisher.schedule.executors import LocalExecutor
 
         ws = open_workspace(content)
+        # The loop's steps read the content folder from the settings: the one found here.
+        ws.settings = ws.settings.model_copy(update={"content_dir": ws.root})
         runtime = open_ledger(ws, "ledger")
-        sync_content(ws, runtime)
-        finish_pending_retracts(runtime)
         executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
-        notifier = None
         try:
             if once:
-                counts = pending_now(runtime)
-                total = counts["due"] + counts["in_flight"] + counts["awaiting"]
-                with Progress(
-                    TextColumn("[bold]发布中"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-                    console=console, transient=not console.is_terminal,
-                ) as progress:  # fmt: skip
-                    task = progress.add_task("publish", total=max(total, 1), note="")
-
-                    def show(now_counts: dict[str, int]) -> None:
-                        left = sum(now_counts.values())
-                        progress.update(
-                            task, completed=max(0, total - left),
-                            note=f"等待渠道结果 {now_counts['awaiting']} 条" if now_counts["awaiting"] else "",
-                        )  # fmt: skip
-
-                    report = drain(runtime, executor, timeout=timeout, on_progress=show)
-                    progress.update(task, completed=max(total, 1))
-                _print_summary(runtime, report.timed_out)
-                _notify_after_run(runtime, ws)
-                return
-            console.print(f"常驻运行：每 {ws.settings.tick_seconds:g} 秒检查一次到期稿件（Ctrl+C 停止）")
-            notifier = _start_notifier(runtime, ws)
-            last_sync = last_poll = time.monotonic()
-            while True:
-                result = tick(runtime, executor)
-                if result.submitted:
-                    console.print(f"已派发 {len(result.submitted)} 条发布")
-                now = time.monotonic()
-                if now - last_poll >= runtime.scheduling.poll_seconds:
-                    poll(runtime)
-                    finish_pending_retracts(runtime)
-                    last_poll = now
-                if now - last_sync >= sync_every:
-                    sync_content(ws, runtime)
-                    last_sync = now
-                time.sleep(ws.settings.tick_seconds)
-        except KeyboardInterrupt:
-            console.print("正在等待进行中的发布完成……")
+                sync_content(ws, runtime)
+                finish_pending_retracts(runtime)
+                _publish_due_once(ws, runtime, executor, timeout)
+            else:
+                _run_resident(ws, runtime, executor, sync_every)
         finally:
             executor.wait_idle(timeout=60)
             executor.shutdown()
-            if not once and notifier is not None:
-                notifier.stop()
 
 
+def _publish_due_once(ws: Workspace, runtime, executor, timeout: float) -> None:
+    """`run --once`: everything due now, with a progress bar, then a summary and one notification pass."""
+    from publisher.schedule.dispatcher import drain, pending_now
 
-def _start_notifier(runtime, ws: Workspace):
-    """Notifications on their own thread (never on the publishing path), when any are set up."""
-    from publisher.office.notify.notifier import NotifierThread, NotifyLoopSettings
+    counts = pending_now(runtime)
+    total = counts["due"] + counts["in_flight"] + counts["awaiting"]
+    with Progress(
+        TextColumn("[bold]发布中"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
+        console=console, transient=not console.is_terminal,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("publish", total=max(total, 1), note="")
 
-    interval = NotifyLoopSettings().notify_seconds
-    if not ws.matrix.notify.targets or not interval:
-        return None
-    notifier = NotifierThread(runtime, ws.root, interval)
-    notifier.start()
-    return notifier
+        def show(now_counts: dict[str, int]) -> None:
+            awaiting = now_counts["awaiting"]
+            note = f"等待渠道结果 {awaiting} 条" if awaiting else ""
+            progress.update(task, completed=max(0, total - sum(now_counts.values())), note=note)
+
+        report = drain(runtime, executor, timeout=timeout, on_progress=show)
+        progress.update(task, completed=max(total, 1))
+    _print_summary(runtime, report.timed_out)
+    _notify_after_run(runtime, ws)
+
+
+def _run_resident(ws: Workspace, runtime, executor, sync_every: float | None) -> None:
+    """The scheduling loop every deployment runs (publisher.schedule.loop), until Ctrl+C."""
+    import threading
+
+    from publisher.schedule.loop import SchedulingLoop, loop_steps
+
+    steps = loop_steps(ws.settings, sync_seconds=sync_every)
+    loop = SchedulingLoop(runtime, executor, steps, on_result=_print_step_result)
+    console.print(f"常驻运行：每 {ws.settings.tick_seconds:g} 秒检查一次到期稿件（Ctrl+C 停止）")
+    try:
+        loop.run_forever(threading.Event())
+    except KeyboardInterrupt:
+        console.print("正在等待进行中的发布完成……")
+    loop.join_background(timeout=30)
+
+
+def _print_step_result(step, result) -> None:
+    if step.name == "sync-content":
+        print_sync_report(result)
+    elif step.name == "dispatch-tick" and result.submitted:
+        console.print(f"已派发 {len(result.submitted)} 条发布")
 
 
 def _notify_after_run(runtime, ws: Workspace) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
 
 from publisher.cli.common import Workspace, console, err_console, fail
@@ -31,9 +29,14 @@ def sync_content(ws: Workspace, runtime) -> None:
         report = sync(ws.root, runtime.ledger, ws.settings)
     except (MatrixError, SourceError) as exc:
         raise fail(str(exc)) from None
-    plan = report.plan
+    print_sync_report(report)
+
+
+def print_sync_report(report) -> None:
+    """One line of what the sync planned, then what could not be read."""
     from publisher.schedule.planner import ACTION_LABELS
 
+    plan = report.plan
     counts = {a: plan.count(a) for a in ("create", "update", "blocked", "cancel", "changed", "site-update", "retract")}
     shown = "，".join(f"{ACTION_LABELS[k]} {v}" for k, v in counts.items() if v) or "无变化"
     source = f"提交 {report.commit[:10]}" if report.commit else "工作目录"
@@ -47,23 +50,13 @@ def sync_content(ws: Workspace, runtime) -> None:
 
 
 def publish_here(runtime, ids: list[int], timeout: float = 300.0) -> None:
-    """Publish these claimed rows now, in this process, and wait (asynchronous channel jobs included)."""
-    from publisher.schedule.dispatcher import poll
+    """Publish these claimed rows now, in this process, wait, and say how each went."""
+    from publisher.schedule.dispatcher import publish_claimed
     from publisher.schedule.executors import LocalExecutor
 
     executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
     try:
-        for pid in ids:
-            executor.submit(pid)
-        executor.wait_idle(timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            waiting = [r for r in (runtime.ledger.get(i) for i in ids) if r and "awaiting_status" in r.phases
-                       and r.state.value == "publishing"]  # fmt: skip
-            if not waiting:
-                break
-            poll(runtime, force=True)
-            time.sleep(1.0)
+        publish_claimed(runtime, executor, ids, timeout=timeout)
     finally:
         executor.shutdown()
     for pid in ids:

@@ -134,3 +134,22 @@ def drain(
             return report
         if counts["awaiting"] and not result.submitted:
             time.sleep(poll_interval)
+
+
+def publish_claimed(
+    runtime: Runtime, executor: LocalExecutor, ids: list[int], *, timeout: float = 300.0, poll_interval: float = 1.0
+) -> bool:
+    """Publish rows already claimed (`publisher publish`, `republish`) here and wait for them,
+    asynchronous channel jobs included; other due rows are left to the dispatcher.
+    Returns False when the wait timed out."""
+    deadline = time.monotonic() + timeout
+    for pid in ids:
+        executor.submit(pid)
+    executor.wait_idle(timeout)
+    while time.monotonic() < deadline:
+        rows = (runtime.ledger.get(i) for i in ids)
+        if not any(r and r.state is State.PUBLISHING and AWAITING_PHASE in r.phases for r in rows):
+            return True
+        poll(runtime, force=True)
+        time.sleep(poll_interval)
+    return False

@@ -88,8 +88,9 @@ def notify_step(runtime: Runtime, executor: Executor) -> Any:
     return notify_once(runtime)
 
 
-def loop_steps(settings: Settings | None = None) -> list[Step]:
-    """Every periodic step with its interval from the settings (`PUBLISHER_*`)."""
+def loop_steps(settings: Settings | None = None, *, sync_seconds: float | None = None) -> list[Step]:
+    """Every periodic step with its interval from the settings (`PUBLISHER_*`); `sync_seconds`
+    overrides the content sync interval (`publisher run --sync-every`)."""
     # Late: each settings class lives with the step it tunes.
     from publisher.office.inspection.periodic import MonitoringSettings
     from publisher.office.notify.notifier import NotifyLoopSettings
@@ -99,7 +100,7 @@ def loop_steps(settings: Settings | None = None) -> list[Step]:
     settings = settings or Settings()
     scheduling, monitoring = SchedulingSettings(), MonitoringSettings()
     return [
-        Step("sync-content", scheduling.sync_seconds, sync_step),
+        Step("sync-content", scheduling.sync_seconds if sync_seconds is None else sync_seconds, sync_step),
         Step("dispatch-tick", settings.tick_seconds, tick_step, expires_factor=2.0),
         Step("poll-status", scheduling.poll_seconds, poll_step),
         Step("pull-reach", monitoring.reach_seconds, reach_step, background=True),

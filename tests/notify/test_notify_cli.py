@@ -104,17 +104,21 @@ def test_run_once_tells_the_group_after_publishing(tmp_path, monkeypatch, robots
         channels.stop()
 
 
-def test_notifier_thread_sends_and_stops(tmp_path, monkeypatch, robots, secrets):
+def test_resident_loop_notifies_off_the_publishing_thread_and_stops(tmp_path, monkeypatch, robots, secrets):
+    """`publisher run`'s notify step: a background step of the scheduling loop."""
+    import threading
     import time
 
-    from publisher.office.notify.notifier import NotifierThread
     from publisher.runtime.context import open_runtime
+    from publisher.schedule.loop import SchedulingLoop, Step, notify_step
     from publisher.settings import Settings
 
     setup(tmp_path, monkeypatch, robot_targets(robots.url))
-    runtime = open_runtime(Settings(), shared="ledger")
+    runtime = open_runtime(Settings(content_dir=tmp_path / "content"), shared="ledger")
     runtime.ledger.freeze("演练", by="editor")
-    thread = NotifierThread(runtime, tmp_path / "content", interval=0.1)
+    loop = SchedulingLoop(runtime, None, [Step("notify", 0.1, notify_step, background=True)])
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run_forever, args=(stop,))
     thread.start()
     deadline = time.monotonic() + 20
 
@@ -124,6 +128,9 @@ def test_notifier_thread_sends_and_stops(tmp_path, monkeypatch, robots, secrets)
     while len(frozen()) < 2 and time.monotonic() < deadline:  # one per robot
         time.sleep(0.1)
     time.sleep(0.5)  # a few more passes: nothing is sent twice
-    thread.stop()
+    stop.set()
+    thread.join(10)
+    loop.join_background(10)
     assert not thread.is_alive()
+    assert loop.running["notify"].name == "step-notify"  # ran in a thread of its own
     assert sorted(m["robot"] for m in frozen()) == ["dingtalk", "wecom"]

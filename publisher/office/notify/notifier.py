@@ -18,7 +18,6 @@ Delivery rules:
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -166,24 +165,3 @@ class NotifyLoopSettings(BaseSettings):
     )
 
     notify_seconds: float = Field(30.0, ge=0, description="how often notifications are collected and sent")
-
-
-class NotifierThread(threading.Thread):
-    """`publisher run`'s notifier: its own thread, so sending never delays a publication."""
-
-    def __init__(self, runtime: Runtime, root: Path, interval: float):
-        super().__init__(name="notifier", daemon=True)
-        self.runtime, self.root, self.interval = runtime, root, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                notify_once(self.runtime, root=self.root)
-            except Exception:  # a notifier bug must not end `publisher run`
-                log.exception("通知发送出错，下一轮重试")
-            self.stopped.wait(self.interval)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopped.set()
-        self.join(timeout)
