@@ -62,108 +62,132 @@ def register(app: typer.Typer) -> None:
         serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="结束后继续提供沙箱和网站页面（默认：在终端中运行时）")] = None,
     ) -> None:
         """演示：检查稿件、生成预览、启动渠道沙箱、发布到期稿件、生成网站，并告诉你去哪里看。"""
-        from channels.sandbox_server import start_sandbox
-        from publisher.checks import check_items
-        from publisher.office.preview import write_preview
-        from publisher.render.renditions import image_cache_in
-
-        # The demo starts from a clean state folder of its own every time: the sandboxes keep
-        # posts in memory only, so a ledger remembering earlier demo posts would show nothing.
-        state = (Settings().state_dir / "demo").resolve()
-        if state.exists():
-            shutil.rmtree(state)
-        ensure_private_dir(state)
-        os.environ["PUBLISHER_STATE_DIR"] = str(state)
-        os.environ.pop("PUBLISHER_DATABASE_URL", None)
-        source = open_workspace(content)
-        # Sign-offs count only as commits by the registered reviewers: the demo works on a copy
-        # whose git history records each sign-off that way (publisher.content.signed_repo).
-        from publisher.content.signed_repo import build_signed_repo
-
-        ws = open_workspace(build_signed_repo(source.root, state / "content", source.matrix))
-        console.print(f"演示使用独立的状态目录 {state}（每次重新开始）")
-        console.print(f"内容库副本 {ws.root}：每条签发都是登记的审核人本人的 git 提交（git -C {ws.root} log 可查看）")
-        console.rule("[bold]1. 检查稿件")
-        report = check_items(ws.root, ws.matrix, settings=ws.settings)
-        console.print(f"检查了 {report.items_checked} 个条目：{len(report.errors)} 个错误，{len(report.warnings)} 个警告"
-                      + ("（详见 publisher check）" if report.findings else ""))
-
-        console.rule("[bold]2. 生成预览")
-        previews = state / "preview"
-        cache = image_cache_in(state)
-        for item in report.items:
-            write_preview(item, ws.matrix, previews / f"{item.id.replace('/', '-')}.html",
-                          settings=ws.settings, image_cache=cache)
-        console.print(f"已为 {len(report.items)} 个条目生成预览：{previews}")
-
-        console.rule("[bold]3. 启动渠道沙箱")
-        taken = port_taken("127.0.0.1", sandbox_port)
-        if taken is None:
-            sandbox = start_sandbox(port=sandbox_port)
-        else:
-            exc = taken
-            sandbox = start_sandbox(port=0)
-            console.print(f"[yellow]{busy_port_sentence(sandbox_port, exc, '渠道沙箱', '--sandbox-port', 'SANDBOX_PORT')}"
-                          f"本次改用空闲端口 {sandbox.url.rsplit(':', 1)[-1]}。[/yellow]")
-        os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
-        _sandbox_credentials(ws.matrix)
-        console.print(f"渠道沙箱：{sandbox.url}/")
-
-        console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
-        # The same commands an editor runs, so the demo shows exactly their behaviour.
-        from publisher.cli import app as cli
-
-        for command in (["run", "--once"], ["status"]):
-            code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
-            if code:
-                sandbox.stop()
-                raise typer.Exit(code)
-
-        console.rule("[bold]5. 按发布台账重新生成门户网站")
-        # The same path as `publisher site build`: pages only for what the ledger holds as published.
-        from publisher.publish.website import build_website
-
-        built = build_website(ws.root, ws.matrix, ws.settings)
-        site_dir = built.folder
-        console.print(f"网站已生成：{site_dir}（{built.report.pages} 个页面，{built.live} 篇已发布稿件）")
-
-        console.rule("[bold]6. 传播数据与发布看板")
-        dashboard_dir = state / "dashboard"
-        for command in (["reach"], ["dashboard", "--out", str(dashboard_dir)]):
-            code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
-            if code:
-                sandbox.stop()
-                raise typer.Exit(code)
-
-        console.rule("[bold]去哪里看")
-        if site_port is None:
-            site_port = int(ws.matrix.site.base_url.rsplit(":", 1)[-1].split("/")[0]) if ws.matrix.site.base_url.count(":") == 2 else 8000
-        console.print(f"• 稿件预览（每条稿件在各渠道的效果）：{previews}/")
-        console.print(f"• 门户网站文件：{site_dir}/index.html")
-        console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
-        console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
-        keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
-        if not keep:
-            console.print("• 沙箱中已发布的内容：沙箱只在演示运行时提供页面；"
-                          f"在终端中运行 make demo（或 publisher demo --serve），即可在 {sandbox.url}/ 浏览")
-            sandbox.stop()
-            return
-        site_server = _serve_folder(site_dir, site_port)
-        published = " 与 ".join(f"{sandbox.base_url(name)}/" for name in sandbox.apps)
-        console.print(f"• 沙箱中已发布的内容：{published}")
-        if isinstance(site_server, OSError):
-            console.print(f"[yellow]• {busy_port_sentence(site_port, site_server, '门户网站页面', '--site-port', 'SITE_PORT')}"
-                          f"网站文件仍在 {site_dir}/index.html。[/yellow]")
-            site_server = None
-        else:
-            console.print(f"• 门户网站：http://127.0.0.1:{site_port}/")
-        console.print("按 Ctrl+C 结束演示。")
+        state, ws = _fresh_workspace(content)
+        previews = _check_and_preview(ws, state)
+        sandbox = _start_sandboxes(ws, sandbox_port)
         try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            console.print("演示结束。")
+            console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
+            _run_commands(ws, ["run", "--once"], ["status"])
+            site_dir = _build_site(ws)
+            console.rule("[bold]6. 传播数据与发布看板")
+            dashboard_dir = state / "dashboard"
+            _run_commands(ws, ["reach"], ["dashboard", "--out", str(dashboard_dir)])
+            _where_to_look(ws, state, previews, site_dir, dashboard_dir)
+            keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
+            if keep:
+                _serve_until_interrupted(ws, sandbox, site_dir, site_port)
+            else:
+                console.print("• 沙箱中已发布的内容：沙箱只在演示运行时提供页面；"
+                              f"在终端中运行 make demo（或 publisher demo --serve），即可在 {sandbox.url}/ 浏览")
         finally:
             sandbox.stop()
-            if site_server is not None:
-                site_server.shutdown()
+
+
+def _fresh_workspace(content: Path | None):
+    """A clean state folder of its own every time (the sandboxes keep posts in memory only, so a
+    ledger remembering earlier demo posts would show nothing), and a signed copy of the content."""
+    from publisher.content.signed_repo import build_signed_repo
+
+    state = (Settings().state_dir / "demo").resolve()
+    if state.exists():
+        shutil.rmtree(state)
+    ensure_private_dir(state)
+    # The demo runs the editor's own commands in this process; like them, they read the
+    # environment, so the demo's state folder is set there.
+    os.environ["PUBLISHER_STATE_DIR"] = str(state)
+    os.environ.pop("PUBLISHER_DATABASE_URL", None)
+    source = open_workspace(content)
+    # Sign-offs count only as commits by the registered reviewers: the demo works on a copy
+    # whose git history records each sign-off that way (publisher.content.signed_repo).
+    ws = open_workspace(build_signed_repo(source.root, state / "content", source.matrix))
+    console.print(f"演示使用独立的状态目录 {state}（每次重新开始）")
+    console.print(f"内容库副本 {ws.root}：每条签发都是登记的审核人本人的 git 提交（git -C {ws.root} log 可查看）")
+    return state, ws
+
+
+def _check_and_preview(ws, state: Path) -> Path:
+    from publisher.checks import check_items
+    from publisher.office.preview import write_preview
+    from publisher.render.renditions import image_cache_in
+
+    console.rule("[bold]1. 检查稿件")
+    report = check_items(ws.root, ws.matrix, settings=ws.settings)
+    console.print(f"检查了 {report.items_checked} 个条目：{len(report.errors)} 个错误，{len(report.warnings)} 个警告"
+                  + ("（详见 publisher check）" if report.findings else ""))
+    console.rule("[bold]2. 生成预览")
+    previews = state / "preview"
+    cache = image_cache_in(state)
+    for item in report.items:
+        write_preview(item, ws.matrix, previews / f"{item.id.replace('/', '-')}.html",
+                      settings=ws.settings, image_cache=cache)
+    console.print(f"已为 {len(report.items)} 个条目生成预览：{previews}")
+    return previews
+
+
+def _start_sandboxes(ws, port: int):
+    from channels.sandbox_server import start_sandbox
+
+    console.rule("[bold]3. 启动渠道沙箱")
+    taken = port_taken("127.0.0.1", port)
+    if taken is None:
+        sandbox = start_sandbox(port=port)
+    else:
+        sandbox = start_sandbox(port=0)
+        console.print(f"[yellow]{busy_port_sentence(port, taken, '渠道沙箱', '--sandbox-port', 'SANDBOX_PORT')}"
+                      f"本次改用空闲端口 {sandbox.url.rsplit(':', 1)[-1]}。[/yellow]")
+    os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
+    _sandbox_credentials(ws.matrix)
+    console.print(f"渠道沙箱：{sandbox.url}/")
+    return sandbox
+
+
+def _run_commands(ws, *commands: list[str]) -> None:
+    """The same commands an editor runs, so the demo shows exactly their behaviour."""
+    from publisher.cli import app as cli
+
+    for command in commands:
+        code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
+        if code:
+            raise typer.Exit(code)
+
+
+def _build_site(ws) -> Path:
+    """The same path as `publisher site build`: pages only for what the ledger holds as published."""
+    from publisher.publish.website import build_website
+
+    console.rule("[bold]5. 按发布台账重新生成门户网站")
+    built = build_website(ws.root, ws.matrix, ws.settings)
+    console.print(f"网站已生成：{built.folder}（{built.report.pages} 个页面，{built.live} 篇已发布稿件）")
+    return built.folder
+
+
+def _where_to_look(ws, state: Path, previews: Path, site_dir: Path, dashboard_dir: Path) -> None:
+    console.rule("[bold]去哪里看")
+    console.print(f"• 稿件预览（每条稿件在各渠道的效果）：{previews}/")
+    console.print(f"• 门户网站文件：{site_dir}/index.html")
+    console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
+    console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
+
+
+def _serve_until_interrupted(ws, sandbox, site_dir: Path, site_port: int | None) -> None:
+    if site_port is None:
+        base = ws.matrix.site.base_url
+        site_port = int(base.rsplit(":", 1)[-1].split("/")[0]) if base.count(":") == 2 else 8000
+    site_server = _serve_folder(site_dir, site_port)
+    published = " 与 ".join(f"{sandbox.base_url(name)}/" for name in sandbox.apps)
+    console.print(f"• 沙箱中已发布的内容：{published}")
+    if isinstance(site_server, OSError):
+        console.print(f"[yellow]• {busy_port_sentence(site_port, site_server, '门户网站页面', '--site-port', 'SITE_PORT')}"
+                      f"网站文件仍在 {site_dir}/index.html。[/yellow]")
+        site_server = None
+    else:
+        console.print(f"• 门户网站：http://127.0.0.1:{site_port}/")
+    console.print("按 Ctrl+C 结束演示。")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("演示结束。")
+    finally:
+        if site_server is not None:
+            site_server.shutdown()

@@ -43,33 +43,10 @@ def register(app: typer.Typer) -> None:
             return
         for note in info["notes"]:
             console.print(f"[yellow]{escape(note)}[/yellow]")
-        styles = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green"}
         if use_table(wide):
-            table = Table(title=f"发布状态（时间为 {ws.settings.timezone}）", title_justify="left")
-            table.add_column("编号", no_wrap=True)
-            table.add_column("条目", no_wrap=True)
-            table.add_column("账号", no_wrap=True)
-            table.add_column("状态", no_wrap=True)
-            table.add_column("排期", no_wrap=True)
-            table.add_column("说明", overflow="fold", ratio=1, min_width=30)
-            for r in rows:
-                style = styles.get(r.state, "")
-                label = f"[{style}]{r.state_label}[/]" if style else r.state_label
-                note = escape(r.reason or r.url)
-                if r.fix:
-                    note += f"\n处理：{escape(r.fix)}"
-                table.add_row(str(r.id), r.item_id, r.account_id, label, r.scheduled_at[5:16], note)
-            (wide_console() if wide else console).print(table)
+            (wide_console() if wide else console).print(_status_table(rows, ws.settings.timezone))
         else:
-            console.print(f"发布状态（时间为 {ws.settings.timezone}；--wide 显示完整表格）：")
-            for r in rows:
-                style = styles.get(r.state, "")
-                label = f"[{style}]{r.state_label}[/]" if style else r.state_label
-                console.print(f"#{r.id}  {escape(r.item_id)} → {escape(r.account_id)}")
-                console.print(f"    {label} · 排期 {r.scheduled_at[5:16]}")
-                for head, text in (("链接", "" if r.reason else r.url), ("原因", r.reason), ("处理", r.fix)):
-                    if text:  # wrapped at the terminal's width, under the entry it belongs to
-                        console.print(Padding(f"{head}：{escape(text)}", (0, 0, 0, 4), expand=False), soft_wrap=False)
+            _print_status_list(rows, ws.settings.timezone)
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.state_label] = counts.get(r.state_label, 0) + 1
@@ -110,3 +87,34 @@ def register(app: typer.Typer) -> None:
             grid.add_row(line.at, f"{escape(line.text)}（{escape(line.actor)}）")
         console.print(grid, soft_wrap=False)
 
+
+STATE_STYLES = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green"}
+
+
+def _styled_state(row) -> str:
+    style = STATE_STYLES.get(row.state, "")
+    return f"[{style}]{row.state_label}[/]" if style else row.state_label
+
+
+def _status_table(rows, timezone: str) -> Table:
+    table = Table(title=f"发布状态（时间为 {timezone}）", title_justify="left")
+    for head in ("编号", "条目", "账号", "状态", "排期"):
+        table.add_column(head, no_wrap=True)
+    table.add_column("说明", overflow="fold", ratio=1, min_width=30)
+    for r in rows:
+        note = escape(r.reason or r.url)
+        if r.fix:
+            note += f"\n处理：{escape(r.fix)}"
+        table.add_row(str(r.id), r.item_id, r.account_id, _styled_state(r), r.scheduled_at[5:16], note)
+    return table
+
+
+def _print_status_list(rows, timezone: str) -> None:
+    """Narrow terminals: one entry per publication, its reason and fix wrapped under it."""
+    console.print(f"发布状态（时间为 {timezone}；--wide 显示完整表格）：")
+    for r in rows:
+        console.print(f"#{r.id}  {escape(r.item_id)} → {escape(r.account_id)}")
+        console.print(f"    {_styled_state(r)} · 排期 {r.scheduled_at[5:16]}")
+        for head, text in (("链接", "" if r.reason else r.url), ("原因", r.reason), ("处理", r.fix)):
+            if text:  # wrapped at the terminal's width, under the entry it belongs to
+                console.print(Padding(f"{head}：{escape(text)}", (0, 0, 0, 4), expand=False), soft_wrap=False)
