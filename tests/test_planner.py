@@ -137,3 +137,20 @@ def test_sync_reads_committed_state_and_records_the_commit(tmp_path: Path):
         assert {e.item_id for e in report.plan.entries} == {"2026/11/item-0000", "2026/11/item-0001"}
         version = ledger.item_version(ledger.publications()[0].item_version_id)
         assert version.commit == commit
+
+
+def test_an_item_first_seen_after_it_expired_is_still_submitted(repo):
+    """Issue 15: an item whose expire_at fell in the quarter was left out of 报送 when sync first
+    saw it after it expired. Its version is stored (nothing is published) and the report counts it."""
+    from publisher.content.matrix import load_matrix
+    from publisher.office.reports import Quarter, build_quarterly_report
+
+    root, settings, ledger = repo
+    index = root / "items/2026/11/item-0001/index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "cover: cover.jpg", 'cover: cover.jpg\nexpire_at: "2026-11-22 10:00"'), encoding="utf-8")  # fmt: skip
+    sync(root, ledger, settings, NOW + timedelta(days=1))
+    assert ledger.publications(item_id="2026/11/item-0001") == []
+    assert [v.item_id for v in ledger.list_item_versions("2026/11/item-0001")] == ["2026/11/item-0001"]
+    report = build_quarterly_report(ledger, load_matrix(root), Quarter(2026, 4), now=NOW + timedelta(days=1))
+    assert report.total.submitted == 3

@@ -52,6 +52,7 @@ _COMMAND_MODULES = [
     "publisher.cli.status",
     "publisher.cli.freeze",
     "publisher.cli.report",
+    "publisher.cli.adoption",
     "publisher.cli.inspect",
     "publisher.cli.dashboard",
     "publisher.cli.export",

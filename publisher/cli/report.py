@@ -39,10 +39,11 @@ def _moment(text: str | None, tz) -> datetime:
 TEXT_FORMATS = ("md", "csv")
 
 
-def default_report_name(quarter: str, fmt: str, department: str | None) -> str:
-    """`信息报送通报-2026Q4.html`, or `信息报送通报-2026Q4-办公室.xlsx` for one department."""
+def default_report_name(quarter: str, fmt: str, department: str | None, kind: str = "通报") -> str:
+    """`信息报送通报-2026Q4.html`, `信息报送通报-2026Q4-办公室.xlsx` for one department,
+    `信息报送考核-2026.xlsx` for the year."""
     unit = f"-{department}" if department else ""
-    safe = "".join(c if c not in '/\\:*?"<>|' else "_" for c in f"信息报送通报-{quarter}{unit}")
+    safe = "".join(c if c not in '/\\:*?"<>|' else "_" for c in f"信息报送{kind}-{quarter}{unit}")
     return f"{safe}.{fmt}"
 
 
@@ -50,21 +51,35 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def report(
         quarter: Annotated[str | None, typer.Option("--quarter", "-q", help="季度，如 2026Q4；默认为当前季度")] = None,
+        year: Annotated[int | None, typer.Option("--year", "-y", help="年度考核：整年的报送、采用、积分、目标完成与分档，如 2026")] = None,
         department: Annotated[str | None, typer.Option("--department", "-d", help="只看这个报送单位（名次仍在全部单位中排）")] = None,
         fmt: Annotated[str, typer.Option("--format", "-f", help="md / csv / xlsx / html")] = "md",
         out: Annotated[Path | None, typer.Option("--out", "-o", help="写入此文件（- 表示输出到屏幕）；html、xlsx 默认写到当前目录的“信息报送通报-季度.格式”，md、csv 默认输出到屏幕")] = None,
         now: Annotated[str | None, typer.Option("--now", help="按此时间生成，如 2026-12-31 18:00")] = None,
         content: Annotated[Path | None, CONTENT] = None,
     ) -> None:
-        """季度信息报送情况通报：各单位报送、采用、传播数据、积分与档次。"""
-        from publisher.office.reports import FORMATS, Quarter, build_quarterly_report, render_report
+        """季度信息报送情况通报（或 --year 年度考核）：各单位报送、采用（含上级采用）、传播数据、积分与档次，目标完成情况，信息员情况。"""
+        from publisher.office.reports import (
+            FORMATS,
+            Quarter,
+            Year,
+            build_quarterly_report,
+            render_report,
+        )
 
         if fmt not in FORMATS:
             raise fail(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
         ws = open_workspace(content)
         moment = _moment(now, ws.matrix.tz)
+        if year is not None and quarter:
+            raise fail("--quarter 与 --year 只能选一个")
         try:
-            chosen = Quarter.parse(quarter) if quarter else Quarter.containing(moment, ws.matrix.tz)
+            if year is not None:
+                if not 1900 <= year <= 2999:
+                    raise ValueError(f"无法识别的年度“{year}”，请写成 2026 的形式")
+                chosen = Year(year)
+            else:
+                chosen = Quarter.parse(quarter) if quarter else Quarter.containing(moment, ws.matrix.tz)
         except ValueError as exc:
             raise fail(str(exc)) from None
         with _ledger(ws.settings) as ledger:
@@ -77,10 +92,11 @@ def register(app: typer.Typer) -> None:
             sys.stdout.flush()
             return
         if out is None:  # html / xlsx: a file people open, never bytes on a terminal
-            out = Path(default_report_name(chosen.code, fmt, department))
+            out = Path(default_report_name(chosen.code, fmt, department, "考核" if year is not None else "通报"))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(payload)
-        console.print(f"已生成 {chosen.label}通报：{out.resolve()}（{len(data.rows)} 个单位）")
+        kind = "考核" if year is not None else "通报"
+        console.print(f"已生成 {chosen.label}{kind}：{out.resolve()}（{len(data.rows)} 个单位）")
 
     @app.command()
     def reach(

@@ -225,24 +225,98 @@ class SiteSettings(_Strict):
 class RewardTier(_Strict):
     min_points: float = Field(ge=0, description="进入本档所需的最低积分")
     label: str = Field(min_length=1, description="档次名称，如“一档”")
+    targets_met: bool = Field(False, description="年度考核：还须完成报送和采用目标才能进入本档")
+
+
+# 信息类型 as offices classify 政务信息; an office may rename or add its own in [report].
+INFO_TYPES: tuple[str, ...] = ("动态", "经验做法", "问题建议", "舆情")
+# 本级: adopted by the office itself (its 《信息》 or, counted per channel, its own accounts);
+# every other level is 上级采用 (higher-level 政务信息 publications and mainstream media).
+LOCAL_LEVEL = "本级"
+DEFAULT_LEVELS: dict[str, float] = {"本级": 1, "市级": 3, "省级": 5, "国家级": 10, "媒体": 2}
+
+
+class DepartmentTarget(_Strict):
+    """One department's targets (目标考核): yearly counts, optionally per quarter too."""
+
+    submitted: int | None = Field(None, ge=0, description="年度报送目标（条）")
+    adopted: int | None = Field(None, ge=0, description="年度采用目标（条）")
+    quarter_submitted: int | None = Field(None, ge=0, description="每季度报送目标（条）")
+    quarter_adopted: int | None = Field(None, ge=0, description="每季度采用目标（条）")
 
 
 class ReportRules(_Strict):
-    """Quarterly report (信息报送通报): points per adopted item, and the reward tiers (分档奖励)."""
+    """Reports (信息报送通报, 年度考核): points per adoption, tiers (分档奖励), targets (目标考核)."""
 
     points: dict[str, float] = Field(default_factory=dict, description="按渠道计分：每条采用稿件的分值")
     account_points: dict[str, float] = Field(default_factory=dict, description="按账号计分（优先于渠道分值）")
     default_points: float = Field(1.0, ge=0, description="未列出的渠道每条采用稿件的分值")
     tiers: list[RewardTier] = Field(default_factory=list, description="分档：积分不低于 min_points 即入该档")
+    types: list[str] = Field(default_factory=lambda: list(INFO_TYPES), min_length=1,
+                             description="信息类型（报送时选择其一）")
+    levels: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_LEVELS),
+                                     description="采用级别及每条的分值（本级以外的都算上级采用）")
+    type_points: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="按信息类型另定的分值：类型 → 级别 → 分值（优先于 levels）")
+    targets: dict[str, DepartmentTarget] = Field(default_factory=dict, description="各报送单位的目标：单位名 → 目标")
+    annual_tiers: list[RewardTier] = Field(default_factory=list, description="年度考核分档；省略时按 tiers")
+
+    @field_validator("points", "account_points", "levels")
+    @classmethod
+    def _not_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = sorted(k for k, v in value.items() if v < 0)
+        if negative:
+            raise ValueError(f"分值不能为负数：{'、'.join(negative)}")
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _distinct_types(cls, value: list[str]) -> list[str]:
+        cleaned = [t.strip() for t in value]
+        if any(not t for t in cleaned) or len(set(cleaned)) != len(cleaned):
+            raise ValueError("信息类型不能为空，也不能重复")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _known_types_and_levels(self) -> ReportRules:
+        for info_type, by_level in self.type_points.items():
+            if info_type not in self.types:
+                raise ValueError(f"type_points 中的信息类型“{info_type}”不在 types（{'、'.join(self.types)}）中")
+            unknown = [lv for lv in by_level if lv not in self.levels]
+            if unknown:
+                raise ValueError(f"type_points.{info_type} 中的级别“{'、'.join(unknown)}”不在 levels 中")
+            negative = [lv for lv, v in by_level.items() if v < 0]
+            if negative:
+                raise ValueError(f"type_points.{info_type} 的分值不能为负数：{'、'.join(negative)}")
+        return self
 
     def points_for(self, channel: str, account_id: str) -> float:
         if account_id in self.account_points:
             return self.account_points[account_id]
         return self.points.get(channel, self.default_points)
 
+    def level_points(self, level: str, info_type: str | None = None) -> float:
+        """Points of one adoption recorded at `level` (not a channel publication)."""
+        by_type = self.type_points.get(info_type or "", {})
+        if level in by_type:
+            return by_type[level]
+        return self.levels.get(level, self.default_points)
+
+    @property
+    def upper_levels(self) -> list[str]:
+        """上级采用 levels, in the order publisher.toml lists them."""
+        return [lv for lv in self.levels if lv != LOCAL_LEVEL]
+
     def tier_for(self, score: float) -> str:
-        reached = [t for t in self.tiers if score >= t.min_points]
-        return max(reached, key=lambda t: t.min_points).label if reached else ""
+        return _tier(self.tiers, score, targets_met=True)
+
+    def annual_tier_for(self, score: float, *, targets_met: bool) -> str:
+        return _tier(self.annual_tiers or self.tiers, score, targets_met=targets_met)
+
+
+def _tier(tiers: list[RewardTier], score: float, *, targets_met: bool) -> str:
+    reached = [t for t in tiers if score >= t.min_points and (targets_met or not t.targets_met)]
+    return max(reached, key=lambda t: t.min_points).label if reached else ""
 
 
 class InspectionSettings(_Strict):

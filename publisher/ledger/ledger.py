@@ -11,11 +11,12 @@ from publisher.ledger.execution import ExecutionMixin
 from publisher.ledger.notifications import NotificationsMixin
 from publisher.ledger.planning import PlanningMixin
 from publisher.ledger.reach_records import ReachMixin
+from publisher.ledger.submissions import SubmissionsMixin
 
 
 class Ledger(
     PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin,
-    NotificationsMixin,
+    NotificationsMixin, SubmissionsMixin,
 ):  # fmt: skip
     """Publications, their state machine and audit trail, account pauses, freezes.
 

@@ -95,6 +95,13 @@ class Planner:
         meta = item.meta
         rows = self.ledger.publications(item_id=item.id)
         if meta.draft or (meta.expire_at and meta.expire_at <= self.now):
+            if self.apply and not meta.draft:
+                # An expired item was still submitted (报送): the reports count it from its
+                # stored version, even when the ledger first sees it after it expired.
+                self.ledger.upsert_item_version(
+                    item.id, version_hash(item), meta.title, department=meta.department,
+                    publish_at=meta.publish_at, expire_at=meta.expire_at, draft=False, commit=commit,
+                )  # fmt: skip
             why = "条目已改为草稿" if meta.draft else "条目已过下线时间"
             self.withdraw(item.id, rows, why, meta.title)
             return

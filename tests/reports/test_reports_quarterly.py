@@ -104,10 +104,11 @@ def test_points_and_tiers_rules(workspace):
 def test_markdown_has_the_exact_table(report):
     text = render_report(report, "md").decode()
     assert text.startswith("# 2026 年第四季度信息报送情况通报\n")
-    assert "| 排名 | 报送单位 | 报送条数 | 采用条数 | 采用率 | 微信公众号采用 | 微博采用 | 门户网站采用 | 阅读量 | 转发量 | 点赞量 | 评论量 | 积分 | 档次 |" in text
-    assert "| 1 | 办公室 | 4 | 3 | 75.0% | 3 | 1 | 2 | 2100 | 57 | 40 | 5 | 11 | 一档 |" in text
-    assert "| 5 | 区数据局 | 1 | 0 | 0.0% | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | — |" in text
-    assert "|  | 合计 | 11 | 8 | 72.7% | 4 | 4 | 4 | 3000 | 88 | 63 | 8 | 19 |  |" in text
+    assert ("| 排名 | 报送单位 | 报送条数 | 采用条数 | 其中往期报送 | 采用率 | 微信公众号采用 | 微博采用 | 门户网站采用 "
+            "| 市级采用 | 省级采用 | 国家级采用 | 媒体采用 | 上级采用 | 阅读量 | 转发量 | 点赞量 | 评论量 | 积分 | 档次 |") in text
+    assert "| 1 | 办公室 | 4 | 3 | 0 | 75.0% | 3 | 1 | 2 | 0 | 0 | 0 | 0 | 0 | 2100 | 57 | 40 | 5 | 11 | 一档 |" in text
+    assert "| 5 | 区数据局 | 1 | 0 | 0 | 0.0% | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | — |" in text
+    assert "|  | 合计 | 11 | 8 | 0 | 72.7% | 4 | 4 | 4 | 0 | 0 | 0 | 0 | 0 | 3000 | 88 | 63 | 8 | 19 |  |" in text
     assert "分档：一档 ≥ 10 分；二档 ≥ 5 分；三档 ≥ 1 分" in text
 
 
@@ -116,7 +117,8 @@ def test_csv_reads_back_with_the_same_numbers(report):
     assert data.startswith("\ufeff".encode())  # Excel needs the BOM to read UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:4] == ["排名", "报送单位", "报送条数", "采用条数"]
-    assert rows[2] == ["2", "数据资源处", "4", "3", "75.0%", "1", "2", "1", "900", "30", "18", "3", "6", "二档"]
+    assert rows[2] == ["2", "数据资源处", "4", "3", "0", "75.0%", "1", "2", "1", "0", "0", "0", "0", "0",
+                       "900", "30", "18", "3", "6", "二档"]
     assert rows[-1][1] == "合计" and rows[-1][-2] == "19"
 
 
@@ -124,11 +126,11 @@ def test_xlsx_keeps_numbers_as_numbers(report, tmp_path):
     path = tmp_path / "通报.xlsx"
     path.write_bytes(render_report(report, "xlsx"))
     book = load_workbook(path)
-    assert book.sheetnames == ["通报", "账号采用", "统计口径"]
+    assert book.sheetnames == ["通报", "账号采用", "信息员报送情况", "统计口径"]
     sheet = book["通报"]
     assert sheet["A1"].value == "2026 年第四季度信息报送情况通报"
-    assert [c.value for c in sheet[3]] == [1, "办公室", 4, 3, "75.0%", 3, 1, 2, 2100, 57, 40, 5, 11, "一档"]
-    assert sheet.cell(row=8, column=2).value == "合计" and sheet.cell(row=8, column=13).value == 19
+    assert [c.value for c in sheet[3]] == [1, "办公室", 4, 3, 0, "75.0%", 3, 1, 2, 0, 0, 0, 0, 0, 2100, 57, 40, 5, 11, "一档"]
+    assert sheet.cell(row=8, column=2).value == "合计" and sheet.cell(row=8, column=19).value == 19
     accounts = book["账号采用"]
     assert [c.value for c in accounts[2]] == ["办公室", 2, 1, 1, 2]  # wx-main, wx-unit, wb-main, portal
 
@@ -155,7 +157,7 @@ def test_html_is_self_contained_with_three_inline_charts(report):
     assert len(parser.ids) == len(set(parser.ids)), "element ids must be unique across the charts"
     assert "default-src 'none'" in unescape(html)  # the CSP meta tag
     assert parser.refs and all(r.startswith("#") for r in parser.refs), "nothing may be fetched"
-    assert re.search(r"<td>1</td><td class=\"name\">办公室</td><td>4</td><td>3</td>", html)
+    assert re.search(r"<td>1</td><td class=\"name\">办公室</td><td>4</td><td>3</td><td>0</td><td>75.0%</td>", html)
 
 
 def test_hostile_department_names_stay_text(tmp_path):
@@ -184,7 +186,7 @@ def test_cli_writes_every_format(workspace, tmp_path, monkeypatch):
     runner = CliRunner()
     shown = runner.invoke(app, ["report", "--quarter", "2026Q4", "--content", str(root), "--now", "2026-12-20 10:00"])
     assert shown.exit_code == 0, shown.output
-    assert "| 2 | 数据资源处 | 4 | 3 | 75.0% |" in shown.output
+    assert "| 2 | 数据资源处 | 4 | 3 | 0 | 75.0% |" in shown.output
     out = tmp_path / "q4.xlsx"
     written = runner.invoke(app, ["report", "-q", "2026Q4", "-f", "xlsx", "-o", str(out), "--content", str(root)])
     assert written.exit_code == 0, written.output

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from publisher.office.reports.quarter import Quarter
+from publisher.office.reports.quarter import Quarter, Year
 from publisher.office.reports.quarterly import (
     DepartmentRow,
     QuarterlyReport,
+    build_annual_report,
     build_quarterly_report,
 )
 
@@ -49,6 +50,8 @@ __all__ = [
     "Quarter",
     "QuarterlyReport",
     "ReportFormat",
+    "Year",
+    "build_annual_report",
     "build_quarterly_report",
     "render_report",
 ]

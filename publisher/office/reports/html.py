@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from publisher.office.reports.charts import report_charts
 from publisher.office.reports.quarterly import QuarterlyReport
-from publisher.office.reports.table import points_text, report_table
+from publisher.office.reports.table import points_text, report_table, side_tables
 
 # Inline styles only (matplotlib's SVG carries a <style> element too); no scripts at all.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -37,7 +37,7 @@ _env.filters["cell"] = _cell
 
 def _context(report: QuarterlyReport, charts: bool) -> dict:
     svg = {name: Markup(markup) for name, markup in report_charts(report).items()} if charts else {}
-    return {"table": report_table(report), "report": report, "charts": svg, "csp": REPORT_CSP}
+    return {"table": report_table(report), "sides": side_tables(report), "report": report, "charts": svg, "csp": REPORT_CSP}
 
 
 def render_html(report: QuarterlyReport, *, charts: bool = True) -> str:

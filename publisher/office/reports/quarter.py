@@ -54,3 +54,30 @@ class Quarter:
 
     def __str__(self) -> str:
         return self.code
+
+
+@dataclass(frozen=True)
+class Year:
+    """A calendar year in the office's timezone: the period of the annual 考核."""
+
+    year: int
+
+    def start(self, tz: tzinfo) -> datetime:
+        return datetime(self.year, 1, 1, tzinfo=tz)
+
+    def end(self, tz: tzinfo) -> datetime:
+        return datetime(self.year + 1, 1, 1, tzinfo=tz)
+
+    def contains(self, moment: datetime | None, tz: tzinfo) -> bool:
+        return moment is not None and self.start(tz) <= moment < self.end(tz)
+
+    @property
+    def code(self) -> str:
+        return str(self.year)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年"
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,71 +1,50 @@
-"""The quarterly report (信息报送情况通报): what each department submitted, what was adopted on
-which channel, its reach, its score and its reward tier.
+"""The quarterly report (信息报送情况通报) and the annual one (年度考核): per department what was
+submitted and adopted — on which channel, at which level — its reach, score, rank and tier,
+progress against its targets, and the figures of each 信息员.
 
-Definitions (docs/reports.md explains them to editors):
-
-- **submitted** (报送): an item whose newest stored version is not a draft and whose publish
-  time (`publish_at`; without one, when the item was first stored) falls in the quarter. The
-  department (报送单位) is the newest version's `department`.
-- **adopted** (采用) on a channel: the item has a publication on that channel that is
-  `published` now and was published within the quarter (retracted posts do not count). The
-  department is that of the version that was published.
-- **score** (积分): every adopted (item, account) pair earns the account's points, else its
-  channel's, else `default_points` (`[report]` in publisher.toml). A republish on the same
-  account earns nothing more.
-- **reach** (传播): the newest stored figures of those adopted publications, summed.
-- **rank** (排名): by score, ties sharing a rank (1, 1, 3); **tier** (档次): the highest
-  `[[report.tiers]]` whose `min_points` the score reaches.
+Every figure is defined once, in `publisher.office.reports.figures` (docs/reports.md explains
+them to editors); this module only groups the ledger's history and ranks the rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from channels.registry import channel_class
-from publisher.content.matrix import Matrix
-from publisher.ledger import Ledger, State
-from publisher.ledger.reach_records import FIGURES
-from publisher.office.reports.quarter import Quarter
+from publisher.content.matrix import LOCAL_LEVEL, Matrix
+from publisher.ledger import Ledger
+from publisher.office.reports.figures import (
+    NO_DEPARTMENT,
+    Entry,
+    Figures,
+    grouped_figures,
+    total_of,
+)
+from publisher.office.reports.history import collect_entries
+from publisher.office.reports.quarter import Quarter, Year
+from publisher.office.reports.targets import TargetRow, target_rows
 
-NO_DEPARTMENT = "（未注明报送单位）"
-
-
-@dataclass
-class Reach:
-    reads: int = 0
-    shares: int = 0
-    likes: int = 0
-    comments: int = 0
-
-    def add(self, other) -> None:
-        for name in FIGURES:
-            setattr(self, name, getattr(self, name) + (getattr(other, name) or 0))
+__all__ = ["NO_DEPARTMENT", "DepartmentRow", "QuarterlyReport", "ReporterRow", "build_annual_report",
+           "build_quarterly_report"]  # fmt: skip
 
 
 @dataclass
-class DepartmentRow:
-    department: str
-    submitted: int = 0
-    adopted: int = 0  # distinct items adopted on at least one channel
-    adopted_of_submitted: int = 0  # of the items submitted this quarter, those adopted
-    by_channel: dict[str, int] = field(default_factory=dict)  # channel → distinct items
-    by_account: dict[str, int] = field(default_factory=dict)  # account → adopted items
-    reach: Reach = field(default_factory=Reach)
-    score: float = 0.0
+class DepartmentRow(Figures):
+    department: str = ""
     rank: int = 0
     tier: str = ""
 
-    @property
-    def adoption_rate(self) -> float | None:
-        """Adopted items among those submitted this quarter (None: nothing submitted)."""
-        return self.adopted_of_submitted / self.submitted if self.submitted else None
+
+@dataclass
+class ReporterRow(Figures):
+    reporter: str = ""
+    department: str = ""
 
 
 @dataclass
 class QuarterlyReport:
-    quarter: Quarter
+    quarter: Quarter | Year  # the period: a quarter, or a year for the annual 考核
     timezone: str
     generated_at: datetime
     channels: list[str]  # channel names with adoptions or accounts, in display order
@@ -76,74 +55,60 @@ class QuarterlyReport:
     points: dict[str, float]  # channel → points, as applied
     account_points: dict[str, float]
     tiers: list[tuple[float, str]]
+    levels: list[str] = field(default_factory=list)  # adoption levels shown, 本级 first
+    level_points: dict[str, float] = field(default_factory=dict)
+    targets: list[TargetRow] = field(default_factory=list)
+    reporters: list[ReporterRow] = field(default_factory=list)
+
+    @property
+    def annual(self) -> bool:
+        return isinstance(self.quarter, Year)
+
+    @property
+    def title(self) -> str:
+        kind = "信息报送年度考核情况" if self.annual else "信息报送情况通报"
+        return f"{self.quarter.label}{kind}"
 
 
 def build_quarterly_report(
     ledger: Ledger,
     matrix: Matrix,
-    quarter: Quarter,
+    quarter: Quarter | Year,
     *,
     department: str | None = None,
     now: datetime | None = None,
 ) -> QuarterlyReport:
-    """Count the quarter from the ledger. `department` keeps one row (ranked among all)."""
+    """Count the period from the ledger. `department` keeps one row (ranked among all)."""
     tz, rules = matrix.tz, matrix.report
-    versions = ledger.list_item_versions()
-    version_by_id = {v.id: v for v in versions}
-    first_seen: dict[str, datetime] = {}
-    newest: dict[str, object] = {}
-    for version in versions:  # in id order: the last one seen is the newest
-        first_seen.setdefault(version.item_id, version.created_at)
-        newest[version.item_id] = version
+    moment = (now or datetime.now(tz)).astimezone(tz)
+    entries = collect_entries(ledger, matrix)
+    start, end = quarter.start(tz), quarter.end(tz)
+    reach = ledger.latest_reach([e.publication_id for x in entries for e in x.events if e.publication_id])
+    groups = grouped_figures(entries, start, end, reach)
+    for name in rules.targets:  # a department with a target is shown even with nothing done
+        groups.setdefault(name, Figures())
 
-    rows: dict[str, DepartmentRow] = {}
-
-    def row_of(name: str | None) -> DepartmentRow:
-        key = (name or "").strip() or NO_DEPARTMENT
-        return rows.setdefault(key, DepartmentRow(key))
-
-    submitted_items: dict[str, str] = {}  # item → department
-    for item_id, version in newest.items():
-        when = version.publish_at or first_seen[item_id]
-        if not version.draft and quarter.contains(when, tz):
-            row_of(version.department).submitted += 1
-            submitted_items[item_id] = row_of(version.department).department
-
-    adopted = _adopted_publications(ledger, quarter, tz)
-    reach = ledger.latest_reach([p.id for p in adopted])
-    items_by_dept: dict[str, set[str]] = defaultdict(set)
-    channel_items: dict[tuple[str, str], set[str]] = defaultdict(set)
-    account_items: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for pub in adopted:
-        row = row_of(getattr(version_by_id.get(pub.item_version_id), "department", None))
-        items_by_dept[row.department].add(pub.item_id)
-        channel_items[(row.department, pub.channel)].add(pub.item_id)
-        if pub.item_id not in account_items[(row.department, pub.account_id)]:
-            account_items[(row.department, pub.account_id)].add(pub.item_id)
-            row.score += rules.points_for(pub.channel, pub.account_id)
-        if pub.id in reach:
-            row.reach.add(reach[pub.id])
-    for (dept, channel), items in channel_items.items():
-        rows[dept].by_channel[channel] = len(items)
-    for (dept, account), items in account_items.items():
-        rows[dept].by_account[account] = len(items)
-    for dept, items in items_by_dept.items():
-        rows[dept].adopted = len(items)
-    for row in rows.values():
-        row.adopted_of_submitted = len(
-            {i for i in items_by_dept.get(row.department, ()) if submitted_items.get(i) == row.department}
-        )
-        row.score = round(row.score, 2)
-        row.tier = rules.tier_for(row.score)
-
-    ranked = _rank(list(rows.values()))
+    targets = target_rows(entries, rules, quarter, tz, moment)
+    met = {t.department: t.met for t in targets}
+    annual = isinstance(quarter, Year)
+    rows = []
+    for name, figures in groups.items():
+        row = DepartmentRow(**vars(figures), department=name)
+        row.tier = (rules.annual_tier_for(row.score, targets_met=met.get(name, True)) if annual
+                    else rules.tier_for(row.score))  # fmt: skip
+        rows.append(row)
+    ranked = _rank(rows)
     shown = [r for r in ranked if department is None or r.department == department]
     used = {c for r in ranked for c in r.by_channel} | {a.channel for a in matrix.accounts}
     channels = sorted(used, key=_channel_order)
+    seen_levels = {lv for r in ranked for lv in r.by_level}
+    levels = [lv for lv in rules.levels if lv != LOCAL_LEVEL or LOCAL_LEVEL in seen_levels]
+    levels += sorted(seen_levels - set(levels))  # a level imported before it was configured
+    tiers = rules.annual_tiers if annual and rules.annual_tiers else rules.tiers
     return QuarterlyReport(
         quarter=quarter,
         timezone=matrix.timezone,
-        generated_at=(now or datetime.now(tz)).astimezone(tz),
+        generated_at=moment,
         channels=channels,
         channel_titles={c: _channel_title(c) for c in channels},
         accounts=[(a.id, a.name, a.channel) for a in matrix.accounts],
@@ -151,16 +116,30 @@ def build_quarterly_report(
         total=_total(shown),
         points={c: rules.points.get(c, rules.default_points) for c in channels},
         account_points=dict(rules.account_points),
-        tiers=sorted(((t.min_points, t.label) for t in rules.tiers), reverse=True),
+        tiers=sorted(((t.min_points, t.label) for t in tiers), reverse=True),
+        levels=levels,
+        level_points={lv: rules.level_points(lv) for lv in levels},
+        targets=[t for t in targets if department is None or t.department == department],
+        reporters=_reporters(entries, start, end, reach, department),
     )
 
 
-def _adopted_publications(ledger: Ledger, quarter: Quarter, tz) -> list:
-    return [
-        p
-        for p in ledger.publications(state=State.PUBLISHED)
-        if quarter.contains(p.published_at, tz)
-    ]
+def build_annual_report(ledger: Ledger, matrix: Matrix, year: int, *, now: datetime | None = None,
+                        department: str | None = None) -> QuarterlyReport:  # fmt: skip
+    """The year's 考核: the same figures over the year, annual tiers (`annual_tiers`, which may
+    require the targets met), the year's targets."""
+    return build_quarterly_report(ledger, matrix, Year(year), department=department, now=now)
+
+
+def _reporters(entries: list[Entry], start, end, reach, department: str | None) -> list[ReporterRow]:
+    groups = grouped_figures(entries, start, end, reach, key=lambda e: f"{e.reporter}\x00{e.department}")
+    rows = []
+    for key, figures in groups.items():
+        reporter, dept = key.split("\x00")
+        if department is None or dept == department:
+            rows.append(ReporterRow(**vars(figures), reporter=reporter, department=dept))
+    rows.sort(key=lambda r: (-r.score, -r.adopted, -r.submitted, r.department, r.reporter))
+    return rows
 
 
 def _rank(rows: list[DepartmentRow]) -> list[DepartmentRow]:
@@ -172,16 +151,8 @@ def _rank(rows: list[DepartmentRow]) -> list[DepartmentRow]:
 
 
 def _total(rows: list[DepartmentRow]) -> DepartmentRow:
-    total = DepartmentRow("合计")
-    for row in rows:
-        total.submitted += row.submitted
-        total.adopted += row.adopted
-        total.adopted_of_submitted += row.adopted_of_submitted
-        total.score = round(total.score + row.score, 2)
-        total.reach.add(row.reach)
-        for source, target in ((row.by_channel, total.by_channel), (row.by_account, total.by_account)):
-            for key, count in source.items():
-                target[key] = target.get(key, 0) + count
+    total = DepartmentRow(department="合计")
+    total.absorb(total_of(rows))
     return total
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 
 from publisher.office.reports.quarterly import QuarterlyReport
-from publisher.office.reports.table import Cell, points_text, report_table
+from publisher.office.reports.table import Cell, points_text, report_table, side_tables
 
 
 def _shown(value: Cell) -> str:
@@ -29,7 +29,13 @@ def render_markdown(report: QuarterlyReport) -> str:
     for row in [*table.rows, table.total]:
         lines.append("| " + " | ".join(_md_escape(_shown(c)) for c in row) + " |")
     if not table.rows:
-        lines += ["", "本季度没有报送或采用记录。"]
+        lines += ["", "本期没有报送或采用记录。"]
+    for side in side_tables(report):
+        lines += ["", f"## {side.title}", ""]
+        lines.append("| " + " | ".join(side.headers) + " |")
+        lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(side.headers))) + "|")
+        for row in side.rows:
+            lines.append("| " + " | ".join(_md_escape(_shown(c)) for c in row) + " |")
     lines += ["", "## 统计口径", ""]
     lines += [f"- {note}" for note in table.notes]
     return "\n".join(lines) + "\n"

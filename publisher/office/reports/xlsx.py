@@ -1,5 +1,6 @@
-"""The report as an Excel workbook (openpyxl): the ranked table on 通报, the rules on 统计口径,
-adoptions per account on 账号采用. Numbers stay numbers, so offices can sum and sort."""
+"""The report as an Excel workbook (openpyxl): the ranked table on 通报, adoptions per account
+on 账号采用, 目标完成情况 and 信息员报送情况 when there are any, the rules on 统计口径.
+Numbers stay numbers, so offices can sum and sort."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from publisher.office.reports.quarterly import QuarterlyReport
-from publisher.office.reports.table import report_table
+from publisher.office.reports.table import report_table, side_tables
 
 HEAD_FILL = PatternFill("solid", fgColor="FFE8E8E8")
 
@@ -51,6 +52,16 @@ def render_xlsx(report: QuarterlyReport) -> bytes:
         cell.fill = HEAD_FILL
     for row in report.rows:
         accounts.append([_safe(row.department), *[row.by_account.get(a, 0) for a, _, _ in report.accounts]])
+
+    for side in side_tables(report):
+        extra = book.create_sheet(side.title)
+        extra.append(side.headers)
+        for cell in extra[1]:
+            cell.font = Font(bold=True)
+            cell.fill = HEAD_FILL
+        for row in side.rows:
+            extra.append([_safe(c) for c in row])
+        extra.column_dimensions["A"].width = 20
 
     notes = book.create_sheet("统计口径")
     for note in table.notes:
