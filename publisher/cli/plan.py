@@ -58,32 +58,40 @@ def register(app: typer.Typer) -> None:
         if not table_view:
             console.print("（--wide 显示完整表格）")
         for account in report.matrix.accounts:
-            rows = [e for e in shown if e.account_id == account.id]
-            if not rows:
-                continue
-            rows.sort(key=lambda e: (e.scheduled_at is None, e.scheduled_at or 0, e.item_id))
-            if not table_view:
-                console.print(f"[bold]{escape(account.name)}（{escape(account.id)}）[/bold]")
-            else:
-                table = Table(title=f"{account.name}（{account.id}）", title_justify="left")
-                for column, wrap in (("动作", False), ("时间", False), ("条目", False), ("标题", True), ("说明", True)):
-                    table.add_column(column, no_wrap=not wrap)
-            for e in rows:
-                when = e.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if e.scheduled_at else ""
-                style = _STYLE.get(e.action, "")
-                label = ACTION_LABELS.get(e.action, e.action)
-                label = f"[{style}]{label}[/]" if style else label
-                if table_view:
-                    table.add_row(label, when, e.item_id, escape(e.title), escape(e.reason or ""))
-                    continue
-                console.print(f"  {label}  {when[5:] or '不定时'}  {escape(e.item_id)}")
-                for text in (e.title, e.reason):
-                    if text:  # wrapped at the terminal's width, under its entry
-                        console.print(Padding(escape(text), (0, 0, 0, 6), expand=False), soft_wrap=False)
-            if table_view:
-                (wide_console() if wide else console).print(table)
+            rows = sorted((e for e in shown if e.account_id == account.id),
+                          key=lambda e: (e.scheduled_at is None, e.scheduled_at or 0, e.item_id))  # fmt: skip
+            if rows:
+                _print_account(account, rows, tz, table_view, wide)
         for f in report.findings:
             err_console.print(f"{f.location}: [red]无法读取[/red] {f.message}")
         counts = {a: report.plan.count(a) for a in ACTION_LABELS}
         summary = "，".join(f"{ACTION_LABELS[a]} {n}" for a, n in counts.items() if n)
         console.print(f"合计：{summary or '无变化'}")
+
+
+def _action_label(action: str) -> str:
+    from publisher.schedule.planner import ACTION_LABELS
+
+    style, label = _STYLE.get(action, ""), ACTION_LABELS.get(action, action)
+    return f"[{style}]{label}[/]" if style else label
+
+
+def _print_account(account, rows, tz, table_view: bool, wide: bool) -> None:
+    """One account's planned publications: a table, or on narrow terminals a list."""
+    def when(e) -> str:
+        return e.scheduled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if e.scheduled_at else ""
+
+    if table_view:
+        table = Table(title=f"{account.name}（{account.id}）", title_justify="left")
+        for column, wrap in (("动作", False), ("时间", False), ("条目", False), ("标题", True), ("说明", True)):
+            table.add_column(column, no_wrap=not wrap)
+        for e in rows:
+            table.add_row(_action_label(e.action), when(e), e.item_id, escape(e.title), escape(e.reason or ""))
+        (wide_console() if wide else console).print(table)
+        return
+    console.print(f"[bold]{escape(account.name)}（{escape(account.id)}）[/bold]")
+    for e in rows:
+        console.print(f"  {_action_label(e.action)}  {when(e)[5:] or '不定时'}  {escape(e.item_id)}")
+        for text in (e.title, e.reason):
+            if text:  # wrapped at the terminal's width, under its entry
+                console.print(Padding(escape(text), (0, 0, 0, 6), expand=False), soft_wrap=False)
