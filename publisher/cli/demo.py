@@ -13,6 +13,7 @@ import functools
 import http.server
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -41,16 +42,18 @@ class _QuietFiles(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _sandbox_credentials(matrix) -> None:
-    """Sandbox credentials for every account whose secret the environment does not set."""
+def _sandbox_credentials(matrix) -> dict[str, str]:
+    """Sandbox credentials for every account, as environment variables."""
     from channels.registry import channel_class
 
     # Each channel says what its sandbox accepts, per account: one sandbox user per account, so
     # two accounts never share a user (platforms refuse the same text twice from one user).
+    credentials = {}
     for account in matrix.accounts:
         cls = channel_class(account.channel)
         for name, value in (cls.sandbox_secrets(account.id) if cls is not None else {}).items():
-            os.environ.setdefault(secret_env_name(account.id, name), value)
+            credentials[secret_env_name(account.id, name)] = value
+    return credentials
 
 
 def register(app: typer.Typer) -> None:
@@ -64,14 +67,19 @@ def register(app: typer.Typer) -> None:
         """演示：检查稿件、生成预览、启动渠道沙箱、发布到期稿件、生成网站，并告诉你去哪里看。"""
         state, ws = _fresh_workspace(content)
         previews = _check_and_preview(ws, state)
-        sandbox = _start_sandboxes(ws, sandbox_port)
+        sandbox = _start_sandboxes(sandbox_port)
+        # The editor's own commands, each in its own process, told through their environment
+        # (the way an editor's shell tells them) where the demo's state and sandboxes are.
+        env = {**_sandbox_credentials(ws.matrix), **os.environ, "PUBLISHER_STATE_DIR": str(state),
+               "PUBLISHER_EXECUTOR": "local", "PUBLISHER_SANDBOX_URL": sandbox.url}  # fmt: skip
+        env.pop("PUBLISHER_DATABASE_URL", None)
         try:
             console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
-            _run_commands(ws, ["run", "--once"], ["status"])
+            _run_commands(ws, env, ["run", "--once"], ["status"])
             site_dir = _build_site(ws)
             console.rule("[bold]6. 传播数据与发布看板")
             dashboard_dir = state / "dashboard"
-            _run_commands(ws, ["reach"], ["dashboard", "--out", str(dashboard_dir)])
+            _run_commands(ws, env, ["reach"], ["dashboard", "--out", str(dashboard_dir)])
             _where_to_look(ws, state, previews, site_dir, dashboard_dir)
             keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
             if keep:
@@ -92,14 +100,11 @@ def _fresh_workspace(content: Path | None):
     if state.exists():
         shutil.rmtree(state)
     ensure_private_dir(state)
-    # The demo runs the editor's own commands in this process; like them, they read the
-    # environment, so the demo's state folder is set there.
-    os.environ["PUBLISHER_STATE_DIR"] = str(state)
-    os.environ.pop("PUBLISHER_DATABASE_URL", None)
     source = open_workspace(content)
     # Sign-offs count only as commits by the registered reviewers: the demo works on a copy
     # whose git history records each sign-off that way (publisher.content.signed_repo).
     ws = open_workspace(build_signed_repo(source.root, state / "content", source.matrix))
+    ws.settings = Settings(state_dir=state, database_url=None, executor="local", content_dir=ws.root)
     console.print(f"演示使用独立的状态目录 {state}（每次重新开始）")
     console.print(f"内容库副本 {ws.root}：每条签发都是登记的审核人本人的 git 提交（git -C {ws.root} log 可查看）")
     return state, ws
@@ -124,7 +129,7 @@ def _check_and_preview(ws, state: Path) -> Path:
     return previews
 
 
-def _start_sandboxes(ws, port: int):
+def _start_sandboxes(port: int):
     from channels.sandbox_server import start_sandbox
 
     console.rule("[bold]3. 启动渠道沙箱")
@@ -135,20 +140,18 @@ def _start_sandboxes(ws, port: int):
         sandbox = start_sandbox(port=0)
         console.print(f"[yellow]{busy_port_sentence(port, taken, '渠道沙箱', '--sandbox-port', 'SANDBOX_PORT')}"
                       f"本次改用空闲端口 {sandbox.url.rsplit(':', 1)[-1]}。[/yellow]")
-    os.environ["PUBLISHER_SANDBOX_URL"] = sandbox.url
-    _sandbox_credentials(ws.matrix)
     console.print(f"渠道沙箱：{sandbox.url}/")
     return sandbox
 
 
-def _run_commands(ws, *commands: list[str]) -> None:
+def _run_commands(ws, env: dict[str, str], *commands: list[str]) -> None:
     """The same commands an editor runs, so the demo shows exactly their behaviour."""
-    from publisher.cli import app as cli
-
     for command in commands:
-        code = cli([*command, "--content", str(ws.root)], standalone_mode=False)
-        if code:
-            raise typer.Exit(code)
+        sys.stdout.flush()
+        done = subprocess.run([sys.executable, "-m", "publisher", *command, "--content", str(ws.root)],
+                              env=env, check=False)  # fmt: skip
+        if done.returncode:
+            raise typer.Exit(done.returncode)
 
 
 def _build_site(ws) -> Path:
