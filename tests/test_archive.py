@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from archive_fixtures import APP_SECRET, SECRETS, published_quarter, run_cli
+from archive_fixtures import APP_SECRET, SECRETS, TZ, published_quarter, run_cli
 from checks.signoff_repo import require_ssh_keygen
 
 from channels.sandbox_faults import FaultSettings
@@ -194,3 +195,42 @@ def test_year_and_day_ranges_cover_the_same_publications(published, tmp_path):
     assert by_days.exit_code == 0 and "0 次发布" in by_days.output
     assert "本期间内没有发布记录" in (tmp_path / "empty" / "index.html").read_text(encoding="utf-8")
     assert run_cli(world.env, "archive", "verify", str(tmp_path / "empty")).exit_code == 0
+
+
+def test_a_plain_folder_and_a_cleaned_state_folder_are_archived_with_what_is_known(tmp_path):
+    """Sign-offs of a trial repo (verify = "none") are archived as written, marked 未核验; when the
+    stored versions are gone, the publications are still archived and the gap is named."""
+    from publish_fixtures import write_content
+
+    root = tmp_path / "content"
+    write_content(root, 1, "http://127.0.0.1:9", channels=())
+    (root / "publisher.toml").write_text((root / "publisher.toml").read_text(encoding="utf-8") + SITE_ONLY.format(
+        out=tmp_path / "site"), encoding="utf-8")
+    env = {"PUBLISHER_CONTENT_DIR": str(root), "PUBLISHER_STATE_DIR": str(tmp_path / "state"),
+           "PUBLISHER_EXECUTOR": "local", "PUBLISHER_USE_GIT": "false"}
+    assert run_cli(env, "run", "--once").exit_code == 0
+    now = datetime.now(TZ)
+    code = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    built = run_cli(env, "archive", "--quarter", code, "--out", str(tmp_path / "a"))
+    assert built.exit_code == 0 and "1 次发布" in built.output, built.output
+    [version] = json.loads((tmp_path / "a" / "archive.json").read_text(encoding="utf-8"))["versions"]
+    assert {s["verdict"] for s in version["signoffs"]} == {"未核验"}
+    assert "verify = \"none\"" in version["signoffs"][0]["signature"]
+
+    shutil.rmtree(tmp_path / "state" / "versions")
+    built = run_cli(env, "archive", "--quarter", code, "--out", str(tmp_path / "b"))
+    assert built.exit_code == 0, built.output
+    assert "注意：" in built.output and "发布内容无法还原" in built.output
+    [version] = json.loads((tmp_path / "b" / "archive.json").read_text(encoding="utf-8"))["versions"]
+    assert version["problem"].startswith("存档版本无法读取") and version["publications"][0]["files"] == []
+    assert run_cli(env, "archive", "verify", str(tmp_path / "b")).exit_code == 0
+
+
+SITE_ONLY = """
+[[accounts]]
+id = "portal"
+name = "测试门户网站"
+channel = "site"
+[accounts.options]
+out_dir = "{out}"
+"""
