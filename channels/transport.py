@@ -12,6 +12,7 @@ own exception texts contain the full URL. Exceptions are raised `from None` for 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -132,3 +133,38 @@ def json_body(response: requests.Response, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Transient(f"{what}：渠道返回了无法解析的应答（HTTP {response.status_code}）", retry_after=30.0)
     return body
+
+
+def request_json(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    safe_to_repeat: bool,
+    timeout: tuple[float, float],
+    json_body_: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """`send` a request whose answer is a JSON object, with the idempotency key when there is
+    one, and a JSON body as UTF-8 text (the platforms count `\\u` escapes as six characters)."""
+    headers = dict(headers or {})
+    if idempotency_key:
+        headers[IDEMPOTENCY_HEADER] = idempotency_key
+    data = None
+    if json_body_ is not None:
+        data = json.dumps(json_body_, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    response = send(session, method, url, what=what, safe_to_repeat=safe_to_repeat, timeout=timeout,
+                    headers=headers, data=data, **kwargs)
+    return json_body(response, what)
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """`text` (a platform's error message) with every given secret masked."""
+    for value in secrets:
+        if value:
+            text = text.replace(value, "***")
+    return text

@@ -21,21 +21,21 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 from pydantic import SecretStr
 
+from channels.account_client import SHANGHAI, AccountClient, next_local_midnight
 from channels.base import SharedState
 from channels.douyin.config import DouyinConfig
 from channels.errors import AuthExpired, ChannelError, Permanent, QuotaExceeded, Rejected, Transient
 from channels.token_seal import seal, unseal
-from channels.transport import IDEMPOTENCY_HEADER, json_body, send
+from channels.transport import json_body, request_json, scrub, send
 from publisher.settings import account_secret, secret_env_name
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+__all__ = ["REAUTHORISE", "SHANGHAI", "DouyinClient", "error_code", "error_for", "next_local_midnight"]
+
 REAUTHORISE = "抖音授权已过期，请重新授权"
 ACCESS_REJECTED = {2190002, 2190008, 10008, 28001003, 28001008}
 REFRESH_DEAD = {10010, 10020, 10007, 28001008}
@@ -48,11 +48,6 @@ _PERMISSION = {
     2100009: "抖音账号被禁止使用该操作（2100009）：请登录抖音查看账号状态",
     28001016: "应用已被封禁或下线（28001016）：请联系抖音开放平台",
 }
-
-
-def next_local_midnight(now: datetime | None = None) -> datetime:
-    now = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
-    return datetime.combine((now + timedelta(days=1)).date(), datetime.min.time(), tzinfo=SHANGHAI)
 
 
 def error_code(body: dict[str, Any]) -> tuple[int, str]:
@@ -89,8 +84,11 @@ def error_for(code: int, description: str, what: str, account_id: str) -> Channe
     return Permanent(f"{what}：抖音接口返回错误 {code}（{description[:120]}）", code=code)
 
 
-class DouyinClient:
+class DouyinClient(AccountClient):
     """Calls for one authorised account. Safe to share between threads (state is shared)."""
+
+    config: DouyinConfig
+    token_lock_seconds = 60.0
 
     def __init__(
         self,
@@ -101,23 +99,14 @@ class DouyinClient:
         secret: SecretStr | None = None,
         refresh_seed: SecretStr | None = None,
     ) -> None:
-        self.account_id = account_id
-        self.config = config
-        self.state = state
-        self.session = session or requests.Session()
-        self._secret = secret
+        super().__init__(account_id, config, state, session, secret)
         self._seed = refresh_seed
-        self._timeout = (config.connect_timeout_seconds, config.timeout_seconds)
 
     def _key(self, name: str) -> str:
         return f"douyin:{self.config.client_key}:{self.config.open_id}:{name}"
 
-    def _secret_value(self) -> str:
-        secret = self._secret or account_secret(self.account_id)
-        if secret is None:
-            env = secret_env_name(self.account_id)
-            raise AuthExpired(f"抖音账号“{self.account_id}”未配置应用密钥（client_secret）：请设置环境变量 {env}")
-        return secret.get_secret_value()
+    def _missing_secret(self, env: str) -> str:
+        return f"抖音账号“{self.account_id}”未配置应用密钥（client_secret）：请设置环境变量 {env}"
 
     def _seed_value(self) -> str | None:
         seed = self._seed or account_secret(self.account_id, "refresh_token")
@@ -146,15 +135,17 @@ class DouyinClient:
     def _fresh(self, entry: dict[str, Any] | None) -> bool:
         return bool(entry) and float(entry["access_expires_at"]) - self.config.token_margin_seconds > time.time()
 
-    def access_token(self) -> str:
-        entry = self._entry()
-        if self._fresh(entry):
-            return str(entry["access_token"])
-        with self.state.lock(self._key("token-lock"), timeout_seconds=60.0):
-            entry = self._entry()  # another worker may have refreshed while we waited
-            if self._fresh(entry):
-                return str(entry["access_token"])
-            return self._refresh(entry)
+    def _token_entry(self) -> dict[str, Any] | None:
+        return self._entry()
+
+    def _token_of(self, entry: dict[str, Any] | None) -> str | None:
+        return str(entry["access_token"]) if self._fresh(entry) else None
+
+    def _new_token(self, entry: dict[str, Any] | None) -> str:
+        return self._refresh(entry)
+
+    def _token_refused(self, body: dict[str, Any]) -> bool:
+        return error_code(body)[0] in ACCESS_REJECTED
 
     def refresh_rejected(self, rejected: str) -> str:
         """The platform refused `rejected`: replace it once, single-flight."""
@@ -233,35 +224,22 @@ class DouyinClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Call `path` for this account; return the answer's `data` or raise a channel error."""
-        token = self.access_token()
-        body = self._send(method, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+        body, token = self._send_with_token(
+            what, lambda t: self._send(method, path, t, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+        )
         code, _ = error_code(body)
-        if code in ACCESS_REJECTED:
-            token = self.refresh_rejected(token)
-            body = self._send(method, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
-            code, _ = error_code(body)
         if code:
             raise error_for(code, self._scrub(error_code(body)[1], token), what, self.account_id)
         data = body.get("data")
         return data if isinstance(data, dict) else {}
 
     def _send(self, method, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key):
-        headers = {"access-token": token}
-        if idempotency_key:
-            headers[IDEMPOTENCY_HEADER] = idempotency_key
-        data = None
-        if json_body_ is not None:
-            data = json.dumps(json_body_, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        response = send(
+        return request_json(
             self.session, method, self.config.base_url.rstrip("/") + path, what=what,
-            safe_to_repeat=safe_to_repeat, timeout=self._timeout, headers=headers,
-            params={"open_id": self.config.open_id, **(params or {})}, data=data, files=files,
+            safe_to_repeat=safe_to_repeat, timeout=self._timeout, json_body_=json_body_,
+            idempotency_key=idempotency_key, headers={"access-token": token},
+            params={"open_id": self.config.open_id, **(params or {})}, files=files,
         )
-        return json_body(response, what)
 
     def _scrub(self, text: str, *secrets: str | None) -> str:
-        for value in (*secrets, self._seed_value()):
-            if value:
-                text = text.replace(value, "***")
-        return text
+        return scrub(text, *secrets, self._seed_value())

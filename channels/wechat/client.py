@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import requests
-from pydantic import SecretStr
-
-from channels.base import SharedState
+from channels.account_client import SHANGHAI, AccountClient, next_local_midnight
 from channels.errors import AuthExpired, ChannelError, Permanent, QuotaExceeded, Rejected, Transient
 from channels.token_seal import seal, unseal
-from channels.transport import IDEMPOTENCY_HEADER, json_body, send
+from channels.transport import json_body, request_json, scrub, send
 from channels.wechat.config import WeChatConfig
-from publisher.settings import account_secret, secret_env_name
+from publisher.settings import account_secret
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+__all__ = ["SHANGHAI", "TOKEN_REJECTED", "WeChatClient", "error_for", "next_local_midnight"]
+
 TOKEN_REJECTED = {40001, 40014, 42001}
 
 _PERMISSION = {
@@ -54,12 +51,6 @@ _CONTENT = {
     45110: "作者超出长度限制（45110）：最多 16 个字",
     53503: "草稿未通过发布检查（53503）：请在微信公众平台查看草稿",
 }
-
-
-def next_local_midnight(now: datetime | None = None) -> datetime:
-    """When WeChat's daily quotas reset: the next 00:00 in Beijing time."""
-    now = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
-    return datetime.combine((now + timedelta(days=1)).date(), datetime.min.time(), tzinfo=SHANGHAI)
 
 
 def error_for(code: int, errmsg: str, what: str) -> ChannelError:
@@ -90,43 +81,30 @@ def error_for(code: int, errmsg: str, what: str) -> ChannelError:
     return Permanent(f"{what}：微信接口返回错误 {code}（{errmsg[:120]}）", code=code)
 
 
-class WeChatClient:
+class WeChatClient(AccountClient):
     """Calls for one account. Safe to share between threads (state is in `SharedState`)."""
 
-    def __init__(
-        self,
-        account_id: str,
-        config: WeChatConfig,
-        state: SharedState,
-        session: requests.Session | None = None,
-        secret: SecretStr | None = None,
-    ) -> None:
-        self.account_id = account_id
-        self.config = config
-        self.state = state
-        self.session = session or requests.Session()
-        self._secret = secret
-        self._timeout = (config.connect_timeout_seconds, config.timeout_seconds)
+    config: WeChatConfig
 
     # -- shared-state keys: the appid is part of each, so two accounts never share a token
     def _key(self, name: str) -> str:
         return f"wechat:{self.config.appid}:{name}"
 
-    def _secret_value(self) -> str:
-        secret = self._secret or account_secret(self.account_id)
-        if secret is None:
-            env = secret_env_name(self.account_id)
-            raise AuthExpired(f"公众号“{self.account_id}”未配置密钥：请设置环境变量 {env}")
-        return secret.get_secret_value()
+    def _missing_secret(self, env: str) -> str:
+        return f"公众号“{self.account_id}”未配置密钥：请设置环境变量 {env}"
 
     # -- token -----------------------------------------------------------------------------
-    def access_token(self) -> str:
-        token = self._cached_token()
-        if token:
-            return token
-        with self.state.lock(self._key("token-lock"), timeout_seconds=30.0):
-            token = self._cached_token()  # another worker may have fetched it while we waited
-            return token or self._fetch_token(force=False)
+    def _token_entry(self) -> str | None:
+        return self._cached_token()
+
+    def _token_of(self, entry: str | None) -> str | None:
+        return entry
+
+    def _new_token(self, entry: str | None) -> str:
+        return self._fetch_token(force=False)
+
+    def _token_refused(self, body: dict[str, Any]) -> bool:
+        return int(body.get("errcode") or 0) in TOKEN_REJECTED
 
     def _cached_token(self) -> str | None:
         raw = self.state.get(self._key("token"))
@@ -214,20 +192,15 @@ class WeChatClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """POST `path` with the account's token; return the JSON body or raise a channel error."""
-        token = self._token_before_sending(what, self.access_token)
-        body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+        body, token = self._send_with_token(
+            what, lambda t: self._post(path, t, what, safe_to_repeat, json_body_, params, files, idempotency_key)
+        )
         code = int(body.get("errcode") or 0)
-        if code in TOKEN_REJECTED:
-            # The platform refused the token before doing anything, so re-sending is safe.
-            token = self._token_before_sending(what, lambda: self.refresh_rejected(token))
-            body = self._post(path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key)
-            code = int(body.get("errcode") or 0)
         if code:
             raise error_for(code, self._scrub(str(body.get("errmsg", "")), token), what)
         return body
 
-    @staticmethod
-    def _token_before_sending(what: str, get_token) -> str:
+    def _token(self, what: str, get_token) -> str:
         """The token, or a Transient error saying the request was not sent.
 
         The token lives in the shared state (Redis). When that is unreachable (a Redis restart),
@@ -241,31 +214,19 @@ class WeChatClient:
             raise Transient(f"{what}未发出：共享状态（Redis）暂不可用，稍后重试（{type(exc).__name__}）") from exc
 
     def _post(self, path, token, what, safe_to_repeat, json_body_, params, files, idempotency_key):
-        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
-        query = {"access_token": token, **(params or {})}
-        if json_body_ is not None:
-            # WeChat wants UTF-8 text, not \\u escapes (escaped Chinese is counted as 6 chars).
-            data = json.dumps(json_body_, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        else:
-            data = None
-        response = send(
+        return request_json(
             self.session,
             "POST",
             self.config.base_url.rstrip("/") + path,
             what=what,
             safe_to_repeat=safe_to_repeat,
             timeout=self._timeout,
-            params=query,
-            data=data,
+            json_body_=json_body_,
+            idempotency_key=idempotency_key,
+            params={"access_token": token, **(params or {})},
             files=files,
-            headers=headers,
         )
-        return json_body(response, what)
 
     def _scrub(self, text: str, token: str | None = None) -> str:
         secret = self._secret or account_secret(self.account_id)
-        for value in (token, secret.get_secret_value() if secret else None):
-            if value:
-                text = text.replace(value, "***")
-        return text
+        return scrub(text, token, secret.get_secret_value() if secret else None)
