@@ -3,6 +3,7 @@ published, site updates and take-downs, and git-committed state only."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +98,33 @@ def test_change_after_publishing_updates_site_but_never_reposts_wechat(repo):
     # Syncing again does not pile up more site updates.
     sync(root, ledger, settings, NOW)
     assert len(ledger.publications(item_id="2026/11/item-0002", account_id="portal")) == 2
+
+
+def test_a_rendering_change_alone_is_not_an_edit_after_publishing(repo):
+    """An upgrade or an account option changes what a post would look like, not what the editor
+    wrote: published posts stay done (nobody is told to republish); pending rows take the new form."""
+    root, settings, ledger = repo
+    later = root / "items/2026/11/item-0001/index.md"  # due in three days: still pending after the change
+    text = later.read_text(encoding="utf-8")
+    later.write_text(re.sub(r'publish_at: "[^"]+"', 'publish_at: "2026-11-25 12:00"', text), encoding="utf-8")
+    sync(root, ledger, settings, NOW)
+    published = {r.account_id: r for r in ledger.publications(item_id="2026/11/item-0002")}
+    _publish(ledger, published["wb-main"].id)
+    pending = ledger.publications(item_id="2026/11/item-0001", account_id="wb-main")[0]
+    assert pending.state is State.SCHEDULED
+    toml = root / "publisher.toml"  # the office shortens its posts: every post renders shorter
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'hourly_limit = 1000000', 'hourly_limit = 1000000\ntext_limit = 70'), encoding="utf-8")
+    report = sync(root, ledger, settings, NOW)
+    actions = _actions(report)
+    assert actions[("2026/11/item-0002", "wb-main")] == "done"
+    assert actions[("2026/11/item-0001", "wb-main")] == "update"
+    assert ledger.get(pending.id).rendition_hash != pending.rendition_hash  # the new form, before it goes out
+    assert len(ledger.publications(item_id="2026/11/item-0002", account_id="wb-main")) == 1
+    # An edit by the editor is still one.
+    index = root / "items/2026/11/item-0002/index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("下一步", "下一阶段"), encoding="utf-8")
+    assert _actions(sync(root, ledger, settings, NOW))[("2026/11/item-0002", "wb-main")] == "changed"
 
 
 def test_redraft_and_removal_cancel_pending_and_take_site_page_down(repo):

@@ -25,7 +25,26 @@ class VersionMissing(Exception):
 
 
 def _item_files(item: ContentItem) -> list[Path]:
-    return sorted(p for p in item.folder.iterdir() if p.is_file() and not p.is_symlink())
+    return _files_in(item.folder)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+
+
+def item_files_hash(folder: Path) -> str:
+    """What the editor wrote: the item folder's files only (not the matrix, not account files)."""
+    digest = hashlib.sha256()
+    for path in _files_in(folder):
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def stored_item_files_hash(state_dir: Path, vhash: str, item_id: str) -> str | None:
+    """`item_files_hash` of a stored version's item; None when that copy is gone."""
+    folder = version_dir(state_dir, vhash) / ITEMS_DIR / item_id
+    return item_files_hash(folder) if folder.is_dir() else None
 
 
 def account_files(root: Path) -> list[str]:

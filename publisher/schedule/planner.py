@@ -23,7 +23,12 @@ from publisher.checks import judge_for_publishing
 from publisher.content.findings import Finding
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
-from publisher.content.versions import store_version, version_hash
+from publisher.content.versions import (
+    item_files_hash,
+    store_version,
+    stored_item_files_hash,
+    version_hash,
+)
 from publisher.ledger import Ledger, Publication, State
 from publisher.render.renditions import image_cache_in
 from publisher.settings import Settings
@@ -153,6 +158,10 @@ class Planner:
                     entry.publication_id = self.ledger.create_manual(
                         item.id, version_id, channel, account_id, rhash, self.now,
                         reason="网站页面随内容更新", actor="planner").id
+            elif self._same_source(latest, item):
+                # The editor changed nothing: only how it renders did (an upgrade, an account
+                # option). What went out stands; nobody is told to republish.
+                entry.action = "done"
             else:
                 entry.action, entry.reason = "changed", "发布后内容有改动；如需重发请用 publisher republish"
         elif state is State.CANCELLED:
@@ -168,6 +177,15 @@ class Planner:
             entry.action = "blocked" if reason else {"skip": "unchanged"}.get(action, action)
         else:
             entry.action = "blocked" if reason else self._predict(latest, rhash, when)
+
+    def _same_source(self, row: Publication, item) -> bool:
+        """Did the editor's files stay as they were published? (The version hash also covers
+        publisher.toml, so it cannot tell an edit from a configuration change.)"""
+        published = self.ledger.item_version(row.item_version_id) if row.item_version_id else None
+        if published is None:
+            return False
+        then = stored_item_files_hash(self.settings.state_dir, published.source_hash, item.id)
+        return then is not None and then == item_files_hash(item.folder)
 
     @staticmethod
     def _predict(row: Publication | None, rhash: str, when: datetime) -> str:
