@@ -11,7 +11,7 @@ from publisher.checks.images import check_images
 from publisher.checks.layout import check_layout
 from publisher.checks.placeholders import check_placeholders
 from publisher.checks.review import check_review
-from publisher.checks.schedule import check_schedule
+from publisher.checks.schedule import check_adopted, check_schedule
 from publisher.checks.script import check_script
 from publisher.checks.secrets import check_secrets
 from publisher.checks.targets import check_targets
@@ -27,6 +27,7 @@ ItemCheck = Callable[[ContentItem, CheckContext], list[Finding]]
 ITEM_CHECKS: tuple[ItemCheck, ...] = (
     check_review,
     check_schedule,
+    check_adopted,
     check_targets,
     check_secrets,
     check_placeholders,

@@ -1,4 +1,5 @@
-"""Dates that must make sense together: take-down after publication, sign-offs before it."""
+"""Dates that must make sense together: take-down after publication, sign-offs before it;
+adoptions written in the front matter at a level the office counts."""
 
 from __future__ import annotations
 
@@ -31,4 +32,25 @@ def check_schedule(item: ContentItem, ctx: CheckContext) -> list[Finding]:
                 f"一项的 at（第 {index + 1} 条），或把 publish_at 推后（发布时间不得倒填）",
                 item.line_of("review", index, "at"), None, Severity.WARNING,
             ))
+    return findings
+
+
+def check_adopted(item: ContentItem, ctx: CheckContext) -> list[Finding]:
+    """`adopted:` entries: a level publisher.toml does not list is not counted (a warning: the
+    item still publishes); a link must be a web address."""
+    levels = ctx.matrix.report.levels
+    findings: list[Finding] = []
+    for index, note in enumerate(item.meta.adopted):
+        if note.level not in levels:
+            findings.append(finding(
+                item, "adopted-level",
+                f"采用级别“{note.level}”不在 publisher.toml 的 [report] levels 中（{'、'.join(levels)}），"
+                f"这条采用记录不计入通报：请改为其中之一，或在 levels 中加上它",
+                item.line_of("adopted", index, "level"), None, Severity.WARNING,
+            ))  # fmt: skip
+        if note.url and not note.url.startswith(("http://", "https://")):
+            findings.append(finding(
+                item, "adopted-url", f"采用稿的链接“{note.url}”应以 http:// 或 https:// 开头",
+                item.line_of("adopted", index, "url"), None, Severity.WARNING,
+            ))  # fmt: skip
     return findings

@@ -53,6 +53,8 @@ _COMMAND_MODULES = [
     "publisher.cli.freeze",
     "publisher.cli.report",
     "publisher.cli.adoption",
+    "publisher.cli.intake",
+    "publisher.cli.importing",
     "publisher.cli.inspect",
     "publisher.cli.dashboard",
     "publisher.cli.export",

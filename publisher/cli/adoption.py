@@ -51,16 +51,21 @@ def list_submissions(
     content: Annotated[Path | None, CONTENT] = None,
 ) -> None:
     """列出报送稿件及其状态。"""
-    from rich.table import Table
+    from rich.markup import escape
 
     ws = open_workspace(content)
     with _ledger(ws.settings) as ledger:
         rows = [s for s in ledger.submissions() if state is None or s.state_label == state]
-    table = Table("编号", "标题", "报送单位", "信息员", "类型", "报送日期", "状态", "稿件")
+    if not rows:
+        console.print("没有报送记录。")
+        return
+    # One line per submission, the 编号 first (the next command needs it whole), then the rest.
     for s in rows:
-        table.add_row(s.key, s.title, s.department, s.reporter or "", s.info_type,
-                      f"{s.submitted_at.astimezone(ws.matrix.tz):%Y-%m-%d}", s.state_label, s.item_id or "")  # fmt: skip
-    console.print(table if rows else "没有报送记录。")
+        item = f" → items/{s.item_id}" if s.item_id else ""
+        console.print(f"[bold]{s.key}[/bold]  {s.submitted_at.astimezone(ws.matrix.tz):%Y-%m-%d}  {s.state_label}  "
+                      f"{escape(s.department)} {escape(s.reporter or '')}  {s.info_type}  "
+                      f"“{escape(s.title)}”{escape(item)}")  # fmt: skip
+    console.print(f"共 {len(rows)} 条。")
 
 
 def _decide(key: str, decision: str, note: str | None, content: Path | None, item: str | None = None) -> None:
@@ -74,6 +79,27 @@ def _decide(key: str, decision: str, note: str | None, content: Path | None, ite
             raise fail(str(exc)) from None
     linked = f"，对应稿件 items/{done.item_id}" if done.item_id else ""
     console.print(f"报送“{done.title}”（{done.key}）已改为“{done.state_label}”{linked}。")
+
+
+@submission_app.command("adopt")
+def adopt(
+    key: Annotated[str, typer.Argument(help="报送编号（publisher submission list 可查）")],
+    item: Annotated[str | None, typer.Option("--item", help="对应已有稿件（items/ 下的路径）；省略则用报送的文稿生成稿件")] = None,
+    content: Annotated[Path | None, CONTENT] = None,
+) -> None:
+    """采用这条报送：生成（或关联）稿件，稿件随后照常审核、发布。"""
+    from publisher.office.submissions.intake import IntakeError, adopt_submission
+
+    ws = open_workspace(content)
+    now = _moment(None, ws.matrix.tz)
+    with _ledger(ws.settings) as ledger:
+        try:
+            done, made = adopt_submission(ledger, ws.root, key, item_id=item, now=now, tz=ws.matrix.tz)
+        except IntakeError as exc:
+            raise fail(str(exc)) from None
+    console.print(f"已采用报送“{done.title}”（{done.key}），对应稿件 items/{done.item_id}。")
+    if made is not None:
+        console.print("稿件目前是草稿（draft: true）：请设定发布时间和发布渠道，完成三审签发后去掉 draft。")
 
 
 @submission_app.command("decline")

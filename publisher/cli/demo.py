@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -80,7 +81,8 @@ def register(app: typer.Typer) -> None:
             console.rule("[bold]6. 传播数据与发布看板")
             dashboard_dir = state / "dashboard"
             _run_commands(ws, env, ["reach"], ["dashboard", "--out", str(dashboard_dir)])
-            _where_to_look(ws, state, previews, site_dir, dashboard_dir)
+            report_file = _quarterly_report(ws, state)
+            _where_to_look(ws, state, previews, site_dir, dashboard_dir, report_file)
             keep = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
             if keep:
                 _serve_until_interrupted(ws, sandbox, site_dir, site_port)
@@ -164,11 +166,43 @@ def _build_site(ws) -> Path:
     return built.folder
 
 
-def _where_to_look(ws, state: Path, previews: Path, site_dir: Path, dashboard_dir: Path) -> None:
+def _quarterly_report(ws, state: Path) -> Path | None:
+    """One item the demo published is adopted by a provincial 政务信息 three days later (what
+    `publisher adopted` records), and the quarter's 通报 (`publisher report`) is written with that
+    上级采用 in it. In this process: two more child processes would double this step's time."""
+    from publisher.ledger import State, open_ledger
+    from publisher.office.reports import Quarter, build_quarterly_report, render_report
+    from publisher.office.submissions.adoption import record_adoption
+
+    console.rule("[bold]7. 信息报送季度通报（含上级采用）")
+    with open_ledger(ws.settings.resolved_database_url) as ledger:
+        published = sorted((p for p in ledger.publications(state=State.PUBLISHED) if p.published_at),
+                           key=lambda p: p.published_at)  # fmt: skip
+        if not published:
+            return None
+        first = published[0]
+        day = (first.published_at + timedelta(days=3)).astimezone(ws.matrix.tz)
+        subject, _ = record_adoption(ledger, ws.matrix, ws.root, first.item_id, level="省级",
+                                     outlet="省政府办公厅《政务信息》", adopted_at=day)  # fmt: skip
+        quarter = Quarter.containing(day, ws.matrix.tz)
+        report = build_quarterly_report(ledger, ws.matrix, quarter)
+    out = state / f"信息报送通报-{quarter.code}.html"
+    out.write_bytes(render_report(report, "html"))
+    total = report.total
+    console.print(f"“{subject.title}”{day:%m月%d日}被省政府办公厅《政务信息》采用（publisher adopted）。")
+    console.print(f"{quarter.label}：报送 {total.submitted} 条，采用 {total.adopted} 条，上级采用 {total.upper} 条，"
+                  f"积分合计 {total.score:g}（publisher report）")  # fmt: skip
+    return out
+
+
+def _where_to_look(ws, state: Path, previews: Path, site_dir: Path, dashboard_dir: Path,
+                   report_file: Path | None = None) -> None:  # fmt: skip
     console.rule("[bold]去哪里看")
     console.print(f"• 稿件预览（每条稿件在各渠道的效果）：{previews}/")
     console.print(f"• 门户网站文件：{site_dir}/index.html")
     console.print(f"• 发布看板（日历、状态、巡检、季度报表）：{dashboard_dir}/index.html")
+    if report_file is not None:
+        console.print(f"• 季度通报（含上级采用、目标完成情况）：{report_file}")
     console.print(f"• 台账：{ws.settings.resolved_database_url}（查看：PUBLISHER_STATE_DIR={state} .venv/bin/publisher status）")
 
 

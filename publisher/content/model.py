@@ -52,6 +52,18 @@ class Signoff(_Strict):
     _at = field_validator("at", mode="before")(_aware)
 
 
+class AdoptionNote(_Strict):
+    """One adoption of the item by a body, written in the front matter (`publisher adopted` is
+    the same from the command line): the office's own 《信息》 (本级) or a higher-level one."""
+
+    by: Text = Field(description="采用单位或刊物，如 省政府办公厅《政务信息》")
+    level: Text = Field(description="采用级别：本级、市级、省级、国家级、媒体（见 publisher.toml 的 [report] levels）")
+    at: datetime = Field(description="采用日期，如 2026-11-20")
+    url: Text | None = Field(None, description="采用稿的链接")
+
+    _at = field_validator("at", mode="before")(_aware)
+
+
 class TargetSpec(_Strict):
     """Where an item goes on one channel, with that channel's overrides. Keys beyond these
     belong to the channel, which declares them (`Channel.target_options`); an undeclared key is
@@ -91,6 +103,7 @@ class FrontMatter(_Strict):
     classification: Text | None = Field(
         None, description="密级：只有“公开”的稿件可以发布；不写视为“公开”（内部、秘密、机密、绝密一律不发布）"
     )
+    adopted: list[AdoptionNote] = Field(default_factory=list, description="被采用记录（本级或上级采用），计入信息报送通报")
 
     _dates = field_validator("publish_at", "expire_at", mode="before")(_aware)
 

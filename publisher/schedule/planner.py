@@ -30,6 +30,7 @@ from publisher.content.versions import (
     version_hash,
 )
 from publisher.ledger import Ledger, Publication, State
+from publisher.ledger.submissions import NewAdoption
 from publisher.render.renditions import image_cache_in
 from publisher.settings import Settings
 
@@ -118,6 +119,7 @@ class Planner:
                 item.id, vhash, meta.title, department=meta.department, publish_at=meta.publish_at,
                 expire_at=meta.expire_at, draft=meta.draft, commit=commit,
             )
+            self.adoptions(item)
         # The same verdict `publisher check` reports: item checks + each target's channel check.
         verdict = judge_for_publishing(item, self.matrix, self.settings, self.cache)
         wanted = set()
@@ -130,6 +132,17 @@ class Planner:
         for row in rows:
             if (row.channel, row.account_id) not in wanted and row.state in PENDING:
                 self.cancel(row, "条目不再发往此账号", meta.title)
+
+    def adoptions(self, item: ContentItem) -> None:
+        """`adopted:` in the front matter goes to the ledger once per outlet (a repeat is a no-op);
+        a level the office does not count is left out (check_adopted warns about it)."""
+        levels = self.matrix.report.levels
+        for note in item.meta.adopted:
+            if note.level in levels:
+                self.ledger.record_adoption(
+                    NewAdoption(note.level, note.by, note.at, item_id=item.id, url=note.url),
+                    source="front-matter", actor="sync",
+                )
 
     def target(self, item, channel, account_id, rows, version_id, rhash, reason) -> None:
         """Decide by the target's latest row (republish and site updates add rows)."""
