@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # outside git is always read as it is.
     use_git: bool = True
     branch: str | None = None
+    # A deployment's own clone: content_dir is then a folder this program owns, cloned from this
+    # remote on first use and fetched on every sync (publisher.content.clone).
+    content_remote: str | None = None
     tick_seconds: float = 2.0
     # DEBUG/INFO/WARNING/ERROR/CRITICAL for commands, workers and beat (publisher.runtime.logs);
     # unset: WARNING for commands, celery's --loglevel for workers.

@@ -69,7 +69,8 @@ def poll_status() -> int:
 
 @app.task(name=SYNC_TASK)
 def sync_content() -> int:
-    return len(_step("sync-content").plan.entries)
+    report = _step("sync-content")  # None: the commit was refused (logged, kept in the ledger)
+    return len(report.plan.entries) if report is not None else -1
 
 
 @app.task(name=REACH_TASK)

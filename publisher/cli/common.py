@@ -40,7 +40,11 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_workspace(content: Path | None = None) -> Workspace:
+def open_workspace(content: Path | None = None, *, last_good: bool = False) -> Workspace:
+    """Settings, the content root and its matrix. With `last_good` (commands that only show
+    what is going on: status, log, dashboard) a broken publisher.toml is told, and the
+    configuration of the last commit that loads is used instead: the editor who broke it must
+    still be able to see what the system does."""
     settings = Settings()
     root = find_content_root(content or settings.content_dir)
     if root is None:
@@ -50,8 +54,26 @@ def open_workspace(content: Path | None = None) -> Workspace:
         matrix = load_matrix(root)
     except MatrixError as exc:
         print_config_errors(exc.findings)
-        raise typer.Exit(EXIT_USAGE) from None
+        if not last_good:
+            raise typer.Exit(EXIT_USAGE) from None
+        matrix = last_good_matrix(settings)
+        err_console.print("[yellow]注意：工作目录中的 publisher.toml 有误（见上），以下按上一次可用的配置显示[/yellow]")
     return Workspace(settings, root, matrix)
+
+
+def last_good_matrix(settings: Settings) -> Matrix:
+    """The matrix of the newest unpacked commit whose publisher.toml loads (defaults if none)."""
+    from publisher.content.matrix import Matrix
+    from publisher.content.versions import snapshot_cache
+
+    cache = snapshot_cache(settings)
+    unpacked = [d for d in cache.iterdir() if (d / ".complete").exists()] if cache.is_dir() else []
+    for folder in sorted(unpacked, key=lambda d: (d / ".complete").stat().st_mtime, reverse=True):
+        try:
+            return load_matrix(folder)
+        except MatrixError:
+            continue
+    return Matrix(timezone=settings.timezone)
 
 
 def print_config_errors(findings) -> None:

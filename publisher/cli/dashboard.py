@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         from publisher.office.dashboard import build_dashboard
         from publisher.office.dashboard.server import make_server
 
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)
         target = out or ws.settings.state_dir / "dashboard"
         ledger = _ledger(ws.settings)
         site = site_folder(ws, None)

@@ -13,7 +13,6 @@ from publisher.cli.session import (
     CONTENT,
     open_ledger,
     print_sync_report,
-    state_label,
     sync_content,
 )
 
@@ -30,16 +29,17 @@ def register(app: typer.Typer) -> None:
         from publisher.publish.manual import finish_pending_retracts
         from publisher.schedule.executors import LocalExecutor
 
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)  # a restart must not stop on a bad commit
         # The loop's steps read the content folder from the settings: the one found here.
         ws.settings = ws.settings.model_copy(update={"content_dir": ws.root})
         runtime = open_ledger(ws, "ledger")
         executor = LocalExecutor(runtime, threads=runtime.scheduling.local_threads)
         try:
             if once:
-                sync_content(ws, runtime)
+                # A broken commit never stops publishing: what the last good one planned goes on.
+                synced = sync_content(ws, runtime, keep_last_good=True)
                 finish_pending_retracts(runtime)
-                _publish_due_once(ws, runtime, executor, timeout)
+                _publish_due_once(ws, runtime, executor, timeout, synced)
             else:
                 _run_resident(ws, runtime, executor, sync_every)
         finally:
@@ -47,10 +47,12 @@ def register(app: typer.Typer) -> None:
             executor.shutdown()
 
 
-def _publish_due_once(ws: Workspace, runtime, executor, timeout: float) -> None:
-    """`run --once`: everything due now, with a progress bar, then a summary and one notification pass."""
+def _publish_due_once(ws: Workspace, runtime, executor, timeout: float, synced: bool) -> None:
+    """`run --once`: everything due now, with a progress bar, then a summary and one notification
+    pass; the exit status tells whether it could do its job (`_exit_for`)."""
     from publisher.schedule.dispatcher import drain, pending_now
 
+    asked = _due_ids(runtime)
     counts = pending_now(runtime)
     total = counts["due"] + counts["in_flight"] + counts["awaiting"]
     with Progress(
@@ -69,6 +71,7 @@ def _publish_due_once(ws: Workspace, runtime, executor, timeout: float) -> None:
         progress.update(task, completed=max(total, 1))
     _print_summary(runtime, report.timed_out)
     _notify_after_run(runtime, ws)
+    _exit_for(runtime, asked, synced)
 
 
 def _run_resident(ws: Workspace, runtime, executor, sync_every: float | None) -> None:
@@ -88,7 +91,7 @@ def _run_resident(ws: Workspace, runtime, executor, sync_every: float | None) ->
 
 
 def _print_step_result(step, result) -> None:
-    if step.name == "sync-content":
+    if step.name == "sync-content" and result is not None:  # None: refused, the step said why
         print_sync_report(result)
     elif step.name == "dispatch-tick" and result.submitted:
         console.print(f"已派发 {len(result.submitted)} 条发布")
@@ -109,12 +112,51 @@ def _notify_after_run(runtime, ws: Workspace) -> None:
         console.print(f"通知：已发送 {report.sent} 条" + (f"，{report.failed} 条稍后重试" if report.failed else ""))
 
 
+def _due_ids(runtime) -> set[int]:
+    """The rows this run is asked to publish: scheduled and due now, those of paused accounts
+    included; not those an editor froze on purpose (a freeze is a decision, not a failure)."""
+    from publisher.ledger import State
+
+    now = runtime.now()
+    frozen = runtime.ledger.frozen_state()
+    if frozen.global_freeze is not None:
+        return set()
+    return {p.id for p in runtime.ledger.publications(state=State.SCHEDULED)
+            if p.scheduled_at <= now and p.account_id not in frozen.accounts}  # fmt: skip
+
+
+def _exit_for(runtime, asked: set[int], synced: bool) -> None:
+    """Non-zero when the run could not do its job: a refused commit (2), or rows were due and
+    not one of them went out (1) — so a cron job or a CI step notices."""
+    from publisher.cli.common import EXIT_FINDINGS, EXIT_USAGE
+    from publisher.ledger import State
+
+    if not synced:
+        err_console.print("[red]内容库的这次提交未被采用（原因见上），请尽快改正[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    if not asked:
+        return
+    gone = (State.PUBLISHED, State.PUBLISHING, State.UNCONFIRMED)  # reached (or may have reached) the channel
+    if not any(row is not None and row.state in gone for row in map(runtime.ledger.get, sorted(asked))):
+        err_console.print(f"[red]本次应发布的 {len(asked)} 条稿件一条也没有发出（原因见上，publisher status 查看）[/red]")
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def _print_summary(runtime, timed_out: bool) -> None:
     from collections import Counter
 
-    counts = Counter(r.state for r in runtime.ledger.publications())
-    console.print("当前：" + "，".join(f"{state_label(s)} {n}" for s, n in sorted(counts.items())))
-    problems = counts.get("failed", 0) + counts.get("unconfirmed", 0) + counts.get("blocked", 0)
+    from publisher.office.status import status_rows
+
+    rows = status_rows(runtime.ledger, runtime.settings.tz)
+    counts = Counter(r.state_label for r in rows)
+    console.print("当前：" + "，".join(f"{label} {n}" for label, n in sorted(counts.items())))
+    held = Counter((r.reason, r.fix) for r in rows if r.held)
+    if held:
+        console.print(f"[yellow]暂缓 {sum(held.values())} 条（账号暂停、冻结或等待重试）：[/yellow]")
+        for (reason, fix), n in sorted(held.items()):
+            console.print(f"  {n} 条：{escape(reason)}", soft_wrap=False)
+            console.print(f"    处理：{escape(fix)}", soft_wrap=False)
+    problems = sum(1 for r in rows if r.state in ("failed", "unconfirmed", "blocked"))
     if problems:
         console.print("有稿件需要处理：publisher status --state failed / unconfirmed / blocked")
     if timed_out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from publisher.cli.common import Workspace, console, err_console, fail
 
@@ -20,16 +21,25 @@ def open_ledger(ws: Workspace, shared: str | None = None):
         raise fail(f"无法打开发布账本：{exc}") from None
 
 
-def sync_content(ws: Workspace, runtime) -> None:
+def sync_content(ws: Workspace, runtime, *, keep_last_good: bool = False) -> bool:
+    """Sync and say what changed. A commit that cannot be used stops the command, or with
+    `keep_last_good` (`publisher run`) is said in yellow while publishing goes on with what the
+    last good commit planned. Returns False when this commit was refused."""
     from publisher.content.matrix import MatrixError
     from publisher.content.source import SourceError
-    from publisher.schedule.sync import sync
+    from publisher.schedule.sync import ConfigRefused, SourceRefused, sync
 
     try:
         report = sync(ws.root, runtime.ledger, ws.settings)
+    except (ConfigRefused, SourceRefused) as exc:
+        if not keep_last_good:
+            raise fail(str(exc)) from None
+        err_console.print(f"[yellow]注意：{escape(str(exc))}[/yellow]", soft_wrap=False)
+        return False
     except (MatrixError, SourceError) as exc:
         raise fail(str(exc)) from None
     print_sync_report(report)
+    return True
 
 
 def print_sync_report(report) -> None:
@@ -46,7 +56,7 @@ def print_sync_report(report) -> None:
 
         err_console.print(f"[yellow]{unpushed_notice(report.unpushed)}[/yellow]")
     for finding in report.findings:
-        err_console.print(f"{finding.location}: [red]无法读取[/red] {finding.message}")
+        err_console.print(f"{escape(finding.location)}: [red]无法读取[/red] {escape(finding.message)}")
 
 
 def publish_here(runtime, ids: list[int], timeout: float = 300.0) -> None:

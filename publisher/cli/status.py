@@ -29,18 +29,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """发布状态：每条稿件在各渠道的状态、原因和处理办法。"""
         from publisher.ledger import State
-        from publisher.office.status import controls, status_rows
+        from publisher.office.status import content_problems, controls, status_rows
 
         if state is not None and state not in {s.value for s in State}:
             raise fail(f"未知状态 {state}，可选：" + "、".join(s.value for s in State))
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)
         runtime = open_ledger(ws, "memory")
         tz = ws.settings.tz
         rows = status_rows(runtime.ledger, tz, item_id=item, state=state)
         info = controls(runtime.ledger, tz)
+        problems = content_problems(runtime.ledger, tz, item)
         if fmt == "json":
-            typer.echo(json.dumps({**info, "publications": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps({**info, "content": problems, "publications": [r.to_dict() for r in rows]},
+                                  ensure_ascii=False, indent=2))
             return
+        _print_content_problems(problems)
         for note in info["notes"]:
             console.print(f"[yellow]{escape(note)}[/yellow]")
         if use_table(wide):
@@ -52,6 +55,16 @@ def register(app: typer.Typer) -> None:
             counts[r.state_label] = counts.get(r.state_label, 0) + 1
         console.print("合计：" + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无记录"))
 
+    def _print_content_problems(problems: dict) -> None:
+        """A refused commit and unreadable files first: they explain rows that did not change."""
+        if problems["refused"]:
+            console.print(f"[red]内容库同步受阻（{problems['synced_at']}）：[/red]")
+            console.print(escape(problems["refused"]), soft_wrap=False)
+        if problems["load_errors"]:
+            console.print(f"[red]无法读取的内容（{len(problems['load_errors'])} 处；读不出的条目保持上一次的排期）：[/red]")
+            for p in problems["load_errors"]:
+                console.print(f"  {escape(p['location'])}：{escape(p['message'])}", soft_wrap=False)
+
     @app.command("log")
     def log_command(
         item: str = typer.Argument(..., help="条目标识"),
@@ -61,7 +74,7 @@ def register(app: typer.Typer) -> None:
         """条目的审计记录：按时间先后，每一次状态变化、每一个发布步骤和操作人。"""
         from publisher.office.audit_text import log_lines
 
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)
         runtime = open_ledger(ws, "memory")
         entries = runtime.ledger.history(item)
         if not entries:
@@ -88,11 +101,12 @@ def register(app: typer.Typer) -> None:
         console.print(grid, soft_wrap=False)
 
 
-STATE_STYLES = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green"}
+STATE_STYLES = {"failed": "red", "unconfirmed": "magenta", "blocked": "yellow", "published": "green",
+                "held": "yellow"}  # fmt: skip
 
 
 def _styled_state(row) -> str:
-    style = STATE_STYLES.get(row.state, "")
+    style = STATE_STYLES.get("held" if row.held else row.state, "")
     return f"[{style}]{row.state_label}[/]" if style else row.state_label
 
 

@@ -26,6 +26,7 @@ MAX_ITEM_BYTES = 5 * 1024 * 1024
 class LoadResult:
     items: list[ContentItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    unloaded: set[str] = field(default_factory=set)  # ids of items found but not readable
 
 
 def discover(root: Path, paths: Iterable[Path] | None = None) -> list[Path]:
@@ -36,7 +37,8 @@ def discover(root: Path, paths: Iterable[Path] | None = None) -> list[Path]:
         if base.is_file():
             found.add(base)
         elif base.is_dir():
-            found.update(p for p in base.rglob(ITEM_FILE) if p.is_file())
+            # A link that leads nowhere is still an item an editor made: load_item says why.
+            found.update(p for p in base.rglob(ITEM_FILE) if p.is_file() or p.is_symlink())
     return sorted(found)
 
 
@@ -47,6 +49,8 @@ def load_items(root: Path, matrix: Matrix, paths: Iterable[Path] | None = None) 
         result.findings.extend(findings)
         if item is not None:
             result.items.append(item)
+        else:
+            result.unloaded.add(item_id(path, root))
     return result
 
 
@@ -75,6 +79,8 @@ def load_item(path: Path, root: Path, matrix: Matrix) -> tuple[ContentItem | Non
     try:
         # An index.md that is a link out of the content repo would publish a file nobody
         # reviewed in the repo (or any readable file of the machine): refused.
+        if path.is_symlink() and not path.exists():
+            return fail("link-dangling", "条目文件是失效的链接（symlink 指向的文件不存在），请换成文件本身")
         if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
             return fail("file-outside-repo", "条目文件是指向内容库以外的链接（symlink），不能使用")
         size = path.stat().st_size

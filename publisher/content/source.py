@@ -8,12 +8,15 @@ things out. `check` and `preview` always read the working tree.
 
 from __future__ import annotations
 
-import io
+import json
 import shutil
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from publisher.content.findings import Finding
+from publisher.content.git_refusal import git_marker, refusal_sentence
+from publisher.content.links import extract_archive
 
 
 class SourceError(Exception):
@@ -25,6 +28,7 @@ class Snapshot:
     root: Path  # a folder holding publisher.toml and items/, exactly as committed
     commit: str | None  # None: a plain folder's working tree
     unpushed: int = 0  # local commits on the branch that its upstream does not have (not read)
+    findings: tuple[Finding, ...] = ()  # members left out of the snapshot (links out of the repo)
 
 
 def _git(root: Path, *args: str) -> str:
@@ -35,10 +39,17 @@ def _git(root: Path, *args: str) -> str:
 
 
 def in_git(root: Path) -> bool:
+    """Whether `root` is inside a git work tree. A folder with a `.git` that git refuses to open
+    (another user's, unreadable, broken) raises SourceError: never read as a plain folder."""
     probe = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, check=False
     )
-    return probe.returncode == 0 and probe.stdout.strip() == "true"
+    if probe.returncode == 0:
+        return probe.stdout.strip() == "true"
+    marker = git_marker(root)
+    if marker is None:
+        return False
+    raise SourceError(refusal_sentence(root, marker, probe.stderr))
 
 
 def resolve_commit(root: Path, branch: str | None) -> str:
@@ -69,11 +80,25 @@ def unpushed_notice(count: int) -> str:
     return f"本地有 {count} 个提交尚未推送，未纳入发布（只发布已推送的内容：先 git push，再运行本命令）" if count else ""
 
 
-def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: str | None = None) -> Snapshot:
-    """Export the committed content to `cache_dir/<commit>` once and read from there."""
+def take_snapshot(
+    root: Path, cache_dir: Path, *, use_git: bool = True, branch: str | None = None, remote: str | None = None
+) -> Snapshot:
+    """Export the committed content to `cache_dir/<commit>` once and read from there.
+
+    With `remote`, `root` is this program's own clone of it (made on first use, fetched on
+    every call, its work tree moved to what is read): see `publisher.content.clone`."""
+    if remote:
+        from publisher.content.clone import CloneError, ensure_clone
+
+        try:
+            ensure_clone(root, remote, branch)
+        except CloneError as exc:
+            raise SourceError(str(exc)) from None
     if not (use_git and in_git(root)):
         return Snapshot(root=root, commit=None)
     commit, unpushed = _resolve(root, branch)
+    if remote:
+        _git(root, "reset", "--quiet", "--hard", commit)  # nobody edits our clone: keep it current
     prefix = _git(root, "rev-parse", "--show-prefix")  # content/ may live inside a bigger repo
     top = _git(root, "rev-parse", "--show-toplevel")  # archive from the top: a subfolder narrows it
     target = cache_dir / commit
@@ -87,7 +112,20 @@ def take_snapshot(root: Path, cache_dir: Path, *, use_git: bool = True, branch: 
         if archive.returncode != 0:
             raise SourceError(f"无法读取提交 {commit[:10]}：{archive.stderr.decode(errors='replace').strip()}")
         target.mkdir(parents=True)
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(target, filter="data")  # "data" refuses links and paths out of target
+        # "data" refuses links and paths out of target: each refusal is a finding, not a crash.
+        refused = extract_archive(archive.stdout, target)
+        (target / FINDINGS_FILE).write_text(json.dumps([f.to_dict() for f in refused], ensure_ascii=False))
         (target / ".complete").touch()
-    return Snapshot(root=target, commit=commit, unpushed=unpushed)
+    return Snapshot(root=target, commit=commit, unpushed=unpushed, findings=_stored_findings(target))
+
+
+FINDINGS_FILE = ".findings.json"
+
+
+def _stored_findings(target: Path) -> tuple[Finding, ...]:
+    """What was left out when this commit was unpacked (kept beside it: the unpacking is cached)."""
+    try:
+        data = json.loads((target / FINDINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(Finding(d["code"], d["message"], d["path"], d.get("line"), d.get("col")) for d in data)

@@ -36,6 +36,7 @@ from publisher.ledger.states import (
     check_transition,
     state_label,
 )
+from publisher.ledger.sync_health import Problem, SyncHealth
 
 __all__ = [
     "FINAL_STATES",
@@ -52,9 +53,11 @@ __all__ = [
     "LedgerState",
     "LedgerUnavailable",
     "LockTimeout",
+    "Problem",
     "Publication",
     "PublicationNotFound",
     "State",
+    "SyncHealth",
     "UTCDateTime",
     "UpsertAction",
     "check_transition",

@@ -12,11 +12,12 @@ from publisher.ledger.notifications import NotificationsMixin
 from publisher.ledger.planning import PlanningMixin
 from publisher.ledger.reach_records import ReachMixin
 from publisher.ledger.submissions import SubmissionsMixin
+from publisher.ledger.sync_health import SyncHealthMixin
 
 
 class Ledger(
     PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin,
-    NotificationsMixin, SubmissionsMixin,
+    NotificationsMixin, SubmissionsMixin, SyncHealthMixin,
 ):  # fmt: skip
     """Publications, their state machine and audit trail, account pauses, freezes.
 

@@ -9,6 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from publisher.ledger import Ledger, Publication, State, state_label
+from publisher.ledger.columns import utcnow
+from publisher.office.holds import StopSwitches
+
+HELD_LABEL = "暂缓"
 
 
 @dataclass
@@ -25,6 +29,7 @@ class StatusRow:
     reason: str
     fix: str
     url: str
+    held: bool = False  # scheduled, but its account is frozen or paused, or it waits to retry
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +68,18 @@ def status_rows(
     ledger: Ledger, tz: ZoneInfo, *, item_id: str | None = None, state: str | None = None
 ) -> list[StatusRow]:
     rows = ledger.publications(item_id=item_id, state=State(state) if state else None)
+    switches = StopSwitches.read(ledger, utcnow())
+    return [_with_hold(row, switches.hold(pub, tz)) for row, pub in zip(_plain_rows(rows, tz), rows, strict=True)]
+
+
+def _with_hold(row: StatusRow, hold) -> StatusRow:
+    if hold is None:
+        return row
+    row.held, row.state_label, row.reason, row.fix = True, HELD_LABEL, hold.reason, hold.fix
+    return row
+
+
+def _plain_rows(rows: list[Publication], tz: ZoneInfo) -> list[StatusRow]:
     return [
         StatusRow(
             id=p.id,
@@ -104,4 +121,22 @@ def controls(ledger: Ledger, tz: ZoneInfo) -> dict[str, Any]:
         "frozen_accounts": sorted(frozen.accounts),
         "paused_accounts": [p.account_id for p in ledger.account_pauses()],
         "notes": notes,
+    }
+
+
+def content_problems(ledger: Ledger, tz: ZoneInfo, item_id: str | None = None) -> dict[str, Any]:
+    """What the last sync could not use: a refused commit (with what runs instead) and the files
+    that could not be read, each with its place in the content repo."""
+    health = ledger.sync_health()
+    if health is None:
+        return {"synced_at": None, "commit": None, "refused": "", "load_errors": []}
+    prefix = f"items/{item_id}/" if item_id else ""
+    errors = [p for p in health.load_errors if p.path.startswith(prefix)]
+    return {
+        "synced_at": _when(health.checked_at, tz),
+        "commit": health.commit,
+        "last_good_commit": health.last_good_commit,
+        "refused": health.refusal_text(),
+        "load_errors": [{"location": p.location, "path": p.path, "line": p.line, "code": p.code,
+                         "message": p.message} for p in errors],  # fmt: skip
     }

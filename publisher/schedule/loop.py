@@ -45,10 +45,20 @@ class Step:
 
 
 def sync_step(runtime: Runtime, executor: Executor) -> Any:
-    """Plan what the content repo asks for."""
-    from publisher.schedule.sync import sync
+    """Plan what the content repo asks for. A commit that cannot be used (broken configuration,
+    a repo git will not open) is said on every turn until it is fixed, in the log and in the
+    ledger for `status` and the dashboard; publishing goes on with what was planned before.
+    Returns the SyncReport, or None for a refused turn."""
+    from publisher.schedule.sync import ConfigRefused, SourceRefused, sync
 
-    return sync(runtime.settings.content_dir, runtime.ledger, runtime.settings)
+    try:
+        report = sync(runtime.settings.content_dir, runtime.ledger, runtime.settings)
+    except (ConfigRefused, SourceRefused) as exc:
+        log.warning("%s", exc)
+        return None
+    for finding in report.findings:  # INFO: `publisher run` prints them itself, status keeps them
+        log.info("%s：无法读取，已跳过（此前的排期保持不变）：%s", finding.location, finding.message)
+    return report
 
 
 def tick_step(runtime: Runtime, executor: Executor) -> Any:

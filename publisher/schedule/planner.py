@@ -241,10 +241,13 @@ def plan(
     *,
     commit: str | None = None,
     apply: bool = False,
+    kept: set[str] = frozenset(),
 ) -> Plan:
+    """`kept`: ids of items that exist but could not be read this time (broken front matter, a
+    bad link): what was planned from them stays untouched, they are not withdrawn as deleted."""
     planner = Planner(ledger, matrix, settings, now, apply=apply)
     planner.plan.commit = commit
     for item in items:
         planner.item(item, commit)
-    planner.removed({item.id for item in items})
+    planner.removed({item.id for item in items} | set(kept))
     return planner.plan

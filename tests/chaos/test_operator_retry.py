@@ -75,10 +75,14 @@ def test_unfreeze_after_a_pause_publishes_the_held_rows_now(workspace, channel):
         sandbox.wechat.faults.update({"quota_exhausted": ["*"]})
     else:
         sandbox.weibo.faults.update({"invalidate_token": {"times": 1}})
-    assert cli("run", "--once").exit_code == 0
+    held = cli("run", "--once")
+    assert held.exit_code == 1, held.output  # nothing that was due went out: the run says so
+    assert "暂缓 2 条" in held.output and "一条也没有发出" in held.output
     status = json.loads(cli("status", "--format", "json").output)
     account = status["paused_accounts"][0]
     assert {r["state"] for r in status["publications"]} == {"scheduled"}
+    assert all(r["held"] and account in r["reason"] and f"unfreeze --account {account}" in r["fix"]
+               for r in status["publications"]), status["publications"]  # fmt: skip
     assert any(account in note for note in status["notes"])
 
     if channel == "wechat":

@@ -96,7 +96,7 @@ def test_run_once_tells_the_group_after_publishing(tmp_path, monkeypatch, robots
         monkeypatch.setenv("PUBLISHER_USE_GIT", "false")
         runner = setup_env(tmp_path, monkeypatch)
         result = runner.invoke(app, ["run", "--once"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 1, result.output  # the one due post is held: nothing went out
         assert "通知：已发送" in result.output
         titles = sorted(m["content"].split("\n")[0] for m in robots.app.messages if m["robot"] == "wecom")
         assert "### 账号暂停发布：测试微博（wb-main）" in titles
