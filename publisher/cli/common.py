@@ -46,6 +46,13 @@ def open_workspace(content: Path | None = None, *, last_good: bool = False) -> W
     configuration of the last commit that loads is used instead: the editor who broke it must
     still be able to see what the system does."""
     settings = Settings()
+    if settings.content_remote and content is None:  # a deployment's own clone: made on first use
+        from publisher.content.clone import CloneError, ensure_clone
+
+        try:
+            ensure_clone(settings.content_dir, settings.content_remote, settings.branch)
+        except CloneError as exc:
+            raise fail(str(exc)) from None
     root = find_content_root(content or settings.content_dir)
     if root is None:
         where = content or settings.content_dir
