@@ -47,10 +47,11 @@ def open_workspace(content: Path | None = None, *, last_good: bool = False) -> W
     still be able to see what the system does."""
     settings = Settings()
     if settings.content_remote and content is None:  # a deployment's own clone: made on first use
-        from publisher.content.clone import CloneError, ensure_clone
+        from publisher.content.clone import CloneError, clone_lock, ensure_clone
 
         try:
-            ensure_clone(settings.content_dir, settings.content_remote, settings.branch)
+            with clone_lock(settings.content_dir):
+                ensure_clone(settings.content_dir, settings.content_remote, settings.branch)
         except CloneError as exc:
             raise fail(str(exc)) from None
     root = find_content_root(content or settings.content_dir)

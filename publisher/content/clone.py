@@ -10,12 +10,28 @@ commands that read files (`status`, `check`) see the same configuration.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
 class CloneError(Exception):
     """The clone cannot be made or is not ours; the message is for operators (a SourceError to sync)."""
+
+
+@contextmanager
+def clone_lock(root: Path) -> Iterator[None]:
+    """One process at a time clones, fetches and moves the clone (Celery runs several syncs at
+    once on one volume; two `git fetch` in one repo fight over its lock files)."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / f".{root.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -88,17 +88,19 @@ def take_snapshot(
     With `remote`, `root` is this program's own clone of it (made on first use, fetched on
     every call, its work tree moved to what is read): see `publisher.content.clone`."""
     if remote:
-        from publisher.content.clone import CloneError, ensure_clone
+        from publisher.content.clone import CloneError, clone_lock, ensure_clone
 
-        try:
-            ensure_clone(root, remote, branch)
-        except CloneError as exc:
-            raise SourceError(str(exc)) from None
-    if not (use_git and in_git(root)):
+        with clone_lock(root):
+            try:
+                ensure_clone(root, remote, branch)
+            except CloneError as exc:
+                raise SourceError(str(exc)) from None
+            commit, unpushed = _resolve(root, branch)
+            _git(root, "reset", "--quiet", "--hard", commit)  # nobody edits our clone: keep it current
+    elif not (use_git and in_git(root)):
         return Snapshot(root=root, commit=None)
-    commit, unpushed = _resolve(root, branch)
-    if remote:
-        _git(root, "reset", "--quiet", "--hard", commit)  # nobody edits our clone: keep it current
+    else:
+        commit, unpushed = _resolve(root, branch)
     prefix = _git(root, "rev-parse", "--show-prefix")  # content/ may live inside a bigger repo
     top = _git(root, "rev-parse", "--show-toplevel")  # archive from the top: a subfolder narrows it
     target = cache_dir / commit

@@ -119,7 +119,8 @@ def republish(
     from publisher.content.versions import load_version, snapshot_cache, store_version, version_hash
 
     settings, ledger = runtime.settings, runtime.ledger
-    snapshot = take_snapshot(root, snapshot_cache(settings), use_git=settings.use_git, branch=settings.branch)
+    snapshot = take_snapshot(root, snapshot_cache(settings), use_git=settings.use_git, branch=settings.branch,
+                             remote=settings.content_remote)  # fmt: skip
     matrix = load_matrix(snapshot.root)
     path = snapshot.root / ITEMS_DIR / item_id / ITEM_FILE
     if not path.is_file():
