@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         content: Path = CONTENT,
     ) -> None:
         """冻结发布：不再派发新的稿件（进行中的发布会完成）。"""
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)  # an emergency stop works with a broken config
         runtime = open_ledger(ws, "memory")
         runtime.ledger.freeze(reason, account_id=account)
         console.print(f"已冻结{'账号 ' + account + ' 的' if account else '全部'}发布：{reason}（解冻：publisher unfreeze）")
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def unfreeze(account: str = ACCOUNT, content: Path = CONTENT) -> None:
         """解除冻结（指定账号时，也解除该账号因配额或授权过期的暂停）。"""
-        ws = open_workspace(content)
+        ws = open_workspace(content, last_good=True)  # an emergency stop works with a broken config
         runtime = open_ledger(ws, "memory")
         runtime.ledger.unfreeze(account_id=account)
         if account:

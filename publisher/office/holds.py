@@ -51,8 +51,8 @@ class StopSwitches:
             return Hold(f"账号 {account} 已冻结（{why}）", f"确认可以恢复后运行 publisher unfreeze --account {account}")
         pause = self.pauses.get(account)
         if pause is not None and pause.paused_until is not None:
-            why = _FIX_IN_REASON.sub("", pause.pause_reason or "").strip() or "未说明原因"
-            if pause.paused_until - self.now > WAITS_FOR_PERSON:
+            why = pause_reason(pause)
+            if pause_waits_for_person(pause, self.now):
                 return Hold(
                     f"账号 {account} 已暂停，等待处理：{why}",
                     f"按原因处理（设置密钥环境变量、重新授权等）后运行 publisher unfreeze --account {account}",
@@ -65,3 +65,13 @@ class StopSwitches:
             why = pub.last_error_message or "上次发送未成功"
             return Hold(f"{why}；{when} 自动重试", "无需操作，到时自动重试")
         return None
+
+
+def pause_waits_for_person(pause: AccountPause, now: datetime) -> bool:
+    """A pause set "for ten years" (credentials) ends when someone acts, not at its date."""
+    return pause.paused_until is not None and pause.paused_until - now > WAITS_FOR_PERSON
+
+
+def pause_reason(pause: AccountPause) -> str:
+    """The pause's reason without the command the fix column shows anyway."""
+    return _FIX_IN_REASON.sub("", pause.pause_reason or "").strip() or "未说明原因"

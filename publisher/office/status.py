@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.ledger import Ledger, Publication, State, state_label
 from publisher.ledger.columns import utcnow
-from publisher.office.holds import StopSwitches
+from publisher.office.holds import StopSwitches, pause_reason, pause_waits_for_person
 
 HELD_LABEL = "暂缓"
 
@@ -112,6 +112,12 @@ def controls(ledger: Ledger, tz: ZoneInfo) -> dict[str, Any]:
     for account, f in sorted(frozen.accounts.items()):
         notes.append(f"账号 {account} 已冻结（{f.reason or '未说明原因'}），解冻：publisher unfreeze --account {account}")
     for pause in ledger.account_pauses():
+        if pause_waits_for_person(pause, utcnow()):  # "until 2036" would read as "nothing to do"
+            notes.append(
+                f"账号 {pause.account_id} 已暂停，等待处理：{pause_reason(pause)}"
+                f"（处理后运行 publisher unfreeze --account {pause.account_id}）"
+            )
+            continue
         notes.append(
             f"账号 {pause.account_id} 暂停到 {_when(pause.paused_until, tz)}：{pause.pause_reason or ''}"
             f"（到期自动恢复；提前恢复：publisher unfreeze --account {pause.account_id}）"
