@@ -154,8 +154,8 @@ def _print_summary(runtime, timed_out: bool) -> None:
     if held:
         console.print(f"[yellow]暂缓 {sum(held.values())} 条（账号暂停、冻结或等待重试）：[/yellow]")
         for (reason, fix), n in sorted(held.items()):
-            console.print(f"  {n} 条：{escape(reason)}", soft_wrap=False)
-            console.print(f"    处理：{escape(fix)}", soft_wrap=False)
+            console.print(f"  {n} 条：{escape(reason)}")
+            console.print(f"    处理：{escape(fix)}")
     problems = sum(1 for r in rows if r.state in ("failed", "unconfirmed", "blocked"))
     if problems:
         console.print("有稿件需要处理：publisher status --state failed / unconfirmed / blocked")

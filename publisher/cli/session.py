@@ -34,7 +34,7 @@ def sync_content(ws: Workspace, runtime, *, keep_last_good: bool = False) -> boo
     except (ConfigRefused, SourceRefused) as exc:
         if not keep_last_good:
             raise fail(str(exc)) from None
-        err_console.print(f"[yellow]注意：{escape(str(exc))}[/yellow]", soft_wrap=False)
+        err_console.print(f"[yellow]注意：{escape(str(exc))}[/yellow]")
         return False
     except (MatrixError, SourceError) as exc:
         raise fail(str(exc)) from None

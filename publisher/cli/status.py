@@ -59,11 +59,11 @@ def register(app: typer.Typer) -> None:
         """A refused commit and unreadable files first: they explain rows that did not change."""
         if problems["refused"]:
             console.print(f"[red]内容库同步受阻（{problems['synced_at']}）：[/red]")
-            console.print(escape(problems["refused"]), soft_wrap=False)
+            console.print(escape(problems["refused"]))
         if problems["load_errors"]:
             console.print(f"[red]无法读取的内容（{len(problems['load_errors'])} 处；读不出的条目保持上一次的排期）：[/red]")
             for p in problems["load_errors"]:
-                console.print(f"  {escape(p['location'])}：{escape(p['message'])}", soft_wrap=False)
+                console.print(f"  {escape(p['location'])}：{escape(p['message'])}")
 
     @app.command("log")
     def log_command(
