@@ -68,7 +68,7 @@ def test_a_broken_publisher_toml_is_refused_with_its_line_and_the_last_good_plan
     with pytest.raises(ConfigRefused) as refused:
         sync(root, ledger, settings)
     text = str(refused.value)
-    assert f"publisher.toml:{line}" in text and "TOML 语法错误" in text
+    assert f"publisher.toml:{line}" in text and "TOML 语法错误：这一行的字符串没有结束（缺少右引号）" in text
     assert f"提交 {bad[:10]} 的配置有误，未采用" in text
     assert f"继续按上一次可用的提交 {good.commit[:10]}" in text
     assert str(tmp_path / "state") not in text and "snapshots" not in text  # never the snapshot path

@@ -407,7 +407,7 @@ def load_matrix(root: Path) -> Matrix:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(match[1]), int(match[2])) if match else (None, None)
         raise MatrixError(
-            [Finding("config-syntax", f"TOML 语法错误：{str(exc).split(' (at')[0]}", shown, line, col)]
+            [Finding("config-syntax", f"TOML 语法错误：{toml_error_text(str(exc).split(' (at')[0])}", shown, line, col)]
         ) from None
     duplicates = _duplicate_ids(data, text, shown)
     if duplicates:
@@ -421,6 +421,33 @@ def load_matrix(root: Path) -> Matrix:
             code, message = describe_error(error)
             findings.append(Finding(f"config-{code}", message, shown, line))
         raise MatrixError(findings) from None
+
+
+# tomllib's messages, as an editor reads them (the original stays in brackets for searching).
+_TOML_ERRORS = (
+    ("Illegal character '\\n'", "这一行的字符串没有结束（缺少右引号）"),
+    ("Unterminated string", "字符串没有结束（缺少右引号）"),
+    ("Illegal character", "出现了不允许的字符"),
+    ("Expected '=' after a key", "键后面缺少等号“=”"),
+    ("Expected ']]' at the end", "数组表头缺少“]]”"),
+    ("Expected ']' at the end", "表头缺少“]”"),
+    ("Expected newline or end of document", "一行只能写一个设置（值后面多了内容）"),
+    ("Unclosed array", "列表缺少右方括号“]”"),
+    ("Unclosed inline table", "内联表缺少右花括号“}”"),
+    ("Invalid value", "值的写法不对（字符串要加引号）"),
+    ("Invalid statement", "无法识别的写法"),
+    ("Invalid initial character for a key", "键名以不允许的字符开头"),
+    ("Cannot declare", "同一个表或键重复声明"),
+    ("Cannot overwrite a value", "同一个键重复赋值"),
+    ("Invalid date or datetime", "日期或时间的写法不对"),
+)
+
+
+def toml_error_text(message: str) -> str:
+    for english, chinese in _TOML_ERRORS:
+        if message.startswith(english):
+            return f"{chinese}（{message}）"
+    return message
 
 
 def _duplicate_ids(data: dict, text: str, shown: str) -> list[Finding]:
