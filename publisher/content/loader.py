@@ -88,7 +88,8 @@ def load_item(path: Path, root: Path, matrix: Matrix) -> tuple[ContentItem | Non
             return fail("file-too-large", f"文件过大（{size / 1048576:.1f} MB），上限 5 MB")
         raw = path.read_bytes()
     except OSError as exc:
-        return fail("file-unreadable", f"无法读取文件：{exc.strerror}")
+        why = "没有读取权限（请检查文件的属主和权限）" if isinstance(exc, PermissionError) else exc.strerror
+        return fail("file-unreadable", f"无法读取文件：{why}")
     if not raw.strip():
         return fail("file-empty", "文件为空")
     if b"\x00" in raw[:8192]:
