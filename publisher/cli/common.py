@@ -70,18 +70,14 @@ def open_workspace(content: Path | None = None, *, last_good: bool = False) -> W
 
 
 def last_good_matrix(settings: Settings) -> Matrix:
-    """The matrix of the newest unpacked commit whose publisher.toml loads (defaults if none)."""
+    """The configuration the last accepted sync kept (defaults before any sync)."""
+    from publisher.content.in_force import matrix_in_force
     from publisher.content.matrix import Matrix
-    from publisher.content.versions import snapshot_cache
 
-    cache = snapshot_cache(settings)
-    unpacked = [d for d in cache.iterdir() if (d / ".complete").exists()] if cache.is_dir() else []
-    for folder in sorted(unpacked, key=lambda d: (d / ".complete").stat().st_mtime, reverse=True):
-        try:
-            return load_matrix(folder)
-        except MatrixError:
-            continue
-    return Matrix(timezone=settings.timezone)
+    try:
+        return matrix_in_force(settings.state_dir, settings.state_dir / "no-content")
+    except MatrixError:
+        return Matrix(timezone=settings.timezone)
 
 
 def print_config_errors(findings) -> None:

@@ -104,7 +104,7 @@ def _notify_after_run(runtime, ws: Workspace) -> None:
     if not ws.matrix.notify.targets:
         return
     try:
-        report = notify_once(runtime, root=ws.root)
+        report = notify_once(runtime)  # with the configuration the sync accepted
     except Exception as exc:  # publishing is done; a notifier problem must not turn it into a failure
         err_console.print(f"[yellow]通知未能发送（下次运行时重试）：{escape(str(exc))}[/yellow]")
         return

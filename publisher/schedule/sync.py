@@ -16,6 +16,7 @@ from pathlib import Path
 
 from publisher.content.findings import Finding
 from publisher.content.history import attach_trails
+from publisher.content.in_force import keep_in_force
 from publisher.content.links import items_touched, link_findings
 from publisher.content.loader import load_items
 from publisher.content.matrix import Matrix, MatrixError, load_matrix
@@ -126,6 +127,8 @@ def sync(
         raise SourceRefused(str(exc), _health(ledger, now, snapshot.commit, apply, refused=[problem])) from None
     kept = loaded.unloaded | items_touched(links)  # unreadable now: keep what was planned from them
     result = plan(ledger, loaded.items, matrix, settings, now, commit=snapshot.commit, apply=apply, kept=kept)
+    if apply:
+        keep_in_force(snapshot.root, settings.state_dir)
     errors = [*links, *(f for f in loaded.findings if f.is_error)]
     _health(ledger, now, snapshot.commit, apply, load_errors=[_problem(f, roots) for f in errors])
     return SyncReport(result, snapshot.commit, matrix, errors, snapshot.unpushed)

@@ -31,11 +31,11 @@ class MonitoringSettings(BaseSettings):
 
 def periodic_inspection(runtime: Runtime) -> InspectionResult:
     """Inspect with the content repo's matrix, save the result for the dashboard, log vetoes."""
-    from publisher.content.matrix import load_matrix
+    from publisher.content.in_force import matrix_in_force
     from publisher.render.renditions import website_dir
 
     settings = runtime.settings
-    matrix = load_matrix(settings.content_dir)
+    matrix = matrix_in_force(settings.state_dir, settings.content_dir)  # never a broken working tree
     site = website_dir(matrix, settings.site_dir)
     result = run_inspection(runtime.ledger, matrix, site if site.exists() else None, runtime.now())
     save_result(result, settings.state_dir)

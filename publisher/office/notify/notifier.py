@@ -113,14 +113,17 @@ def notify_once(
     runtime: Runtime, matrix: Matrix | None = None, *, root: Path | None = None, send: bool = True
 ) -> NotifyReport:
     """Collect, queue and (unless `send` is False) deliver. Without `matrix`, `publisher.toml`
-    is read from `root` (default: the content folder) each time, so an edit takes effect at the
-    next pass. Never raises for a bad config or a failed send: it logs, so a loop keeps going."""
+    is read from `root`, by default the copy the last accepted sync kept
+    (`publisher.content.in_force`), each time, so a committed edit takes effect at the next pass
+    and a broken one never stops notifications. Never raises for a bad config or a failed send: it logs, so a loop keeps going."""
+    from publisher.content.in_force import matrix_in_force
     from publisher.content.matrix import MatrixError, load_matrix
 
     report = NotifyReport()
     if matrix is None:
         try:
-            matrix = load_matrix(root or runtime.settings.content_dir)
+            settings = runtime.settings  # the last accepted configuration, not a broken working tree
+            matrix = load_matrix(root) if root else matrix_in_force(settings.state_dir, settings.content_dir)
         except MatrixError as exc:
             report.errors.append(str(exc))
             log.error("通知：无法读取 publisher.toml：%s", exc)
