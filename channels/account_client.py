@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from channels.base import SharedState
 from channels.errors import AuthExpired
+from channels.transport import pooled_session
 from publisher.settings import account_secret, secret_env_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,7 +47,7 @@ class AccountClient:
         self.account_id = account_id
         self.config = config
         self.state = state
-        self.session = session or requests.Session()
+        self.session = session or pooled_session()  # reused per worker thread
         self._secret = secret
         self._timeout = (config.connect_timeout_seconds, config.timeout_seconds)
 

@@ -179,6 +179,19 @@ class PublishContext(Protocol):
         """Persist phase data in the ledger before the next irreversible step."""
 
 
+def note_phase(ctx: PublishContext, phase: str, **data: Any) -> None:
+    """Phase data that need not be on disk before the next request: what a repeatable, invisible
+    step brought back (an upload's id: redoing it harms nothing), or the last step's answer
+    (saved with the row's final state). The publish path's context saves it with its next write,
+    one commit fewer (issue 17); a context without `note` saves it at once, as `record` does.
+    Never use it for an intent mark: those must be saved before the request they announce."""
+    note = getattr(ctx, "note", None)
+    if note is None:
+        ctx.record(phase, **data)
+    else:
+        note(phase, **data)
+
+
 class AccountConfig(BaseModel):
     """Base of each channel's per-account options (`[accounts.options]` in publisher.toml).
 

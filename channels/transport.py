@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import threading
+import time
 from typing import Any
 
 import requests
@@ -39,6 +42,45 @@ class QuerySecretFilter(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(QuerySecretFilter())
+
+
+# A kept-alive connection is reused only while it is fresh. A server closes an idle connection
+# when it likes (nginx after 75 s, many gateways after 5–15 s); if that happens just as a request
+# goes out, the answer is lost, and for a request that changes something public that means an
+# unconfirmed publication. Below this idle time no server we know of has closed it yet.
+FRESH_SECONDS = 2.0
+
+
+class FreshSession(requests.Session):
+    """A session that keeps its connections only while they are fresh, and no cookies at all
+    (one session serves every account of a worker thread: nothing may carry over)."""
+
+    def __init__(self, fresh_seconds: float = FRESH_SECONDS) -> None:
+        super().__init__()
+        self.fresh_seconds = fresh_seconds
+        self._last_used = 0.0
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        if time.monotonic() - self._last_used > self.fresh_seconds:
+            self.close()  # drops pooled connections; the next request opens a new one
+        self.cookies.clear()
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            self._last_used = time.monotonic()
+
+
+_sessions = threading.local()
+
+
+def pooled_session() -> FreshSession:
+    """The HTTP session of this thread in this process (issue 17: one TCP connection per burst of
+    publications, not one per publication). Never shared across threads, nor inherited by a fork."""
+    held = getattr(_sessions, "held", None)
+    if held is None or held[0] != os.getpid():
+        held = (os.getpid(), FreshSession())
+        _sessions.held = held
+    return held[1]
 
 
 def send(

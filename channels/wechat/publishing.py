@@ -41,6 +41,7 @@ from channels.base import (
     Receipt,
     Rendition,
     SharedState,
+    note_phase,
 )
 from channels.errors import ChannelError, Permanent, Rejected, Unconfirmed
 from channels.wechat.client import SHANGHAI, WeChatClient
@@ -98,10 +99,16 @@ class WeChatPublisher:
             ctx.record(phase, **data)
             phases[phase] = {**phases.get(phase, {}), **data}  # as the ledger keeps it
 
+        def note(phase: str, **data: Any) -> None:
+            # Uploads and the draft are repeatable and invisible to readers: their ids are saved
+            # with the `submitting` mark, in one commit (a lost worker just redoes them).
+            note_phase(ctx, phase, **data)
+            phases[phase] = {**phases.get(phase, {}), **data}
+
         if not recorded(phases, "publish_id"):
             draft_id = recorded(phases, "draft_media_id")
             if not draft_id:
-                draft_id = self._make_draft(rendition, ctx, phases, record)
+                draft_id = self._make_draft(rendition, ctx, phases, note)
             try:
                 self._submit(draft_id, ctx, phases, record)
             except Permanent as exc:
@@ -110,7 +117,7 @@ class WeChatPublisher:
                 # The draft, or the cover it references, is gone on the platform (deleted in the
                 # web console). A definite answer: nothing was submitted. Make the draft again —
                 # its cover is uploaded again if that is what vanished — and submit once more.
-                draft_id = self._make_draft(rendition, ctx, phases, record)
+                draft_id = self._make_draft(rendition, ctx, phases, note)
                 try:
                     self._submit(draft_id, ctx, phases, record)
                 except Permanent as again:
@@ -131,16 +138,16 @@ class WeChatPublisher:
                 break
         return receipt
 
-    def _make_draft(self, rendition, ctx, phases, record) -> str:
+    def _make_draft(self, rendition, ctx, phases, note) -> str:
         payload = rendition.payload
         urls = self._upload_body_images(rendition, phases)
-        record("images", body_image_urls=urls)
+        note("images", body_image_urls=urls)
         content = _ASSET_REF.sub(lambda m: urls[m.group(1)], str(payload.get("content", "")))
         thumb_id = recorded(phases, "thumb_media_id")
         if not thumb_id:
             cover, kind = self._cover(rendition)
             thumb_id, cover_url = self.materials.media_for(cover, kind)
-            record("cover", thumb_media_id=thumb_id, cover_url=cover_url)
+            note("cover", thumb_media_id=thumb_id, cover_url=cover_url)
         article = {
             "article_type": "news",
             "title": payload.get("title", ""),
@@ -164,7 +171,7 @@ class WeChatPublisher:
             # again (once, single-flight across workers) and try the draft once more.
             cover, kind = self._cover(rendition)
             thumb_id, cover_url = self.materials.replace(cover, kind, str(thumb_id))
-            record("cover", thumb_media_id=thumb_id, cover_url=cover_url, uploaded_again=True)
+            note("cover", thumb_media_id=thumb_id, cover_url=cover_url, uploaded_again=True)
             article["thumb_media_id"] = thumb_id
             try:
                 draft_id = self._add_draft(article, ctx)
@@ -176,7 +183,7 @@ class WeChatPublisher:
                     "重新上传一次后仍被拒绝；请在微信公众平台检查素材库，或更换封面图片后重新发布",
                     code=INVALID_MEDIA,
                 ) from None
-        record("draft", draft_media_id=draft_id, title=article["title"])
+        note("draft", draft_media_id=draft_id, title=article["title"])
         return draft_id
 
     def _add_draft(self, article: dict[str, Any], ctx: PublishContext) -> str:
@@ -281,7 +288,8 @@ class WeChatPublisher:
                     "article_url": url,
                     "published_at": datetime.now(SHANGHAI).isoformat(),
                 }
-                ctx.record("published", **published)
+                # Saved with the row's `published` state (or the reconciled outcome) in one commit.
+                note_phase(ctx, "published", **published)
                 receipt.phases["published"] = published  # metrics() needs the day
             return PublishStatus(state="published", url=url, remote_id=article_id)
         if code == 1:

@@ -19,7 +19,7 @@ from channels.errors import (
     Rejected,
     Transient,
 )
-from channels.transport import IDEMPOTENCY_HEADER, send
+from channels.transport import IDEMPOTENCY_HEADER, pooled_session, send
 from channels.weibo.config import WeiboConfig
 from publisher.settings import account_secret, secret_env_name
 
@@ -71,7 +71,7 @@ class WeiboClient:
     ) -> None:
         self.account_id = account_id
         self.config = config
-        self.session = session or requests.Session()
+        self.session = session or pooled_session()  # reused per worker thread
         self._token = token
         self._timeout = (config.connect_timeout_seconds, config.timeout_seconds)
 

@@ -29,6 +29,7 @@ from channels.base import (
     Receipt,
     Rendition,
     SharedState,
+    note_phase,
 )
 from channels.errors import DuplicateContent, Permanent, QuotaExceeded, Rejected
 from channels.weibo.client import WeiboClient
@@ -97,7 +98,9 @@ class WeiboPublisher:
         uid = str((body.get("user") or {}).get("idstr") or (body.get("user") or {}).get("id") or "")
         url = f"{self.config.post_web_base}/{uid}/{status_id}"
         posted = {"status_id": status_id, "uid": uid, "url": url}
-        ctx.record("posted", **posted)
+        # Saved with the row's `published` state, in the same commit: the share is already out,
+        # and the intent mark above is what keeps a lost worker from sending it again.
+        note_phase(ctx, "posted", **posted)
         phases["posted"] = posted
         return Receipt(phases=phases, remote_id=status_id, url=url)
 

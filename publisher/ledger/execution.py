@@ -8,15 +8,16 @@ worker that was only slow, not dead). Executors should always pass it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 
 from publisher.ledger.controls import not_stopped_clause, stop_reason
 from publisher.ledger.core import LedgerCore, PublicationNotFound
 from publisher.ledger.records import Publication
-from publisher.ledger.schema import publications
+from publisher.ledger.schema import audit_log, publications
 from publisher.ledger.scrub import scrub_data
 from publisher.ledger.states import State
 
@@ -38,6 +39,12 @@ class ClaimLost(RuntimeError):
             f"publication {publication.id} is {publication.state} (attempt {publication.attempts}),"
             f" no longer held by attempt {attempt}"
         )
+
+
+def _row(conn: Connection, publication_id: int) -> Publication:
+    return Publication.from_row(
+        conn.execute(select(publications).where(publications.c.id == publication_id)).mappings().one()
+    )
 
 
 def _fence(attempt: int | None) -> list:
@@ -97,25 +104,24 @@ class ExecutionMixin(LedgerCore):
         *,
         attempt: int | None = None,
         now: datetime | None = None,
+        earlier: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Publication:
         """Merge `data` into `phases[phase]` and audit it, committed before returning.
 
         Call it before an irreversible request (intent) and after it (what came back). Raises
         `ClaimLost` (data saved all the same) when the row is no longer publishing/retracting
         or belongs to a later attempt: the caller must not send the next request.
+
+        `earlier`: phases noted since the last record (results of repeatable, invisible steps
+        such as an upload), saved first in the same transaction — one commit instead of one each.
         """
         now = self._now(now)
-        data = scrub_data(dict(data))
+        steps = [(name, scrub_data(dict(values))) for name, values in (earlier or {}).items()]
+        steps.append((phase, scrub_data(dict(data))))
         with self._write() as conn:
-            row = conn.execute(
-                select(publications.c.phases, publications.c.state)
-                .where(publications.c.id == publication_id)
-                .with_for_update()
-            ).one_or_none()
-            if row is None:
-                raise PublicationNotFound(publication_id)
-            phases = dict(row.phases or {})
-            phases[phase] = {**phases.get(phase, {}), **data}
+            phases = self._held_phases(conn, publication_id)
+            for name, values in steps:
+                phases[name] = {**phases.get(name, {}), **values}
             updated = (
                 conn.execute(
                     publications.update()
@@ -127,20 +133,41 @@ class ExecutionMixin(LedgerCore):
                 .one()
             )
             pub = Publication.from_row(updated)
-            self._audit(
-                conn,
-                event="phase",
-                actor=pub.claimed_by or "worker",
-                at=now,
-                publication_id=pub.id,
-                item_id=pub.item_id,
-                from_state=pub.state,
-                to_state=pub.state,
-                detail={"phase": phase, "data": data, "attempt": attempt},
-            )
+            self._audit_phases(conn, pub, steps, attempt, now)
         if pub.state not in _HELD_STATES or (attempt is not None and pub.attempts != attempt):
             raise ClaimLost(pub, attempt)
         return pub
+
+    @staticmethod
+    def _held_phases(conn: Connection, publication_id: int) -> dict[str, Any]:
+        """The row's phases, locked until commit (PostgreSQL; SQLite holds the database)."""
+        row = conn.execute(
+            select(publications.c.phases).where(publications.c.id == publication_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise PublicationNotFound(publication_id)
+        return dict(row.phases or {})
+
+    @staticmethod
+    def _audit_phases(conn: Connection, pub: Publication, steps: list[tuple[str, dict[str, Any]]],
+                      attempt: int | None, now: datetime) -> None:
+        """One `phase` audit row per phase saved, in one statement."""
+        conn.execute(
+            insert(audit_log),
+            [
+                {
+                    "at": now,
+                    "publication_id": pub.id,
+                    "item_id": pub.item_id,
+                    "event": "phase",
+                    "from_state": pub.state.value,
+                    "to_state": pub.state.value,
+                    "actor": pub.claimed_by or "worker",
+                    "detail": {"phase": name, "data": values, "attempt": attempt},
+                }
+                for name, values in steps
+            ],
+        )
 
     def finish_published(
         self,
@@ -150,12 +177,23 @@ class ExecutionMixin(LedgerCore):
         *,
         attempt: int | None = None,
         now: datetime | None = None,
+        phases: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Publication | None:
         """publishing → published. Also accepted from unconfirmed: the channel has just told this
-        attempt that the post exists, which is exactly what reconciling would learn."""
+        attempt that the post exists, which is exactly what reconciling would learn.
+
+        `phases`: what the last step brought back, noted but not yet saved (the post's id and
+        address): saved in this same transaction, and kept even when the move does not happen."""
         now = self._now(now)
+        steps = [(name, scrub_data(dict(values))) for name, values in (phases or {}).items()]
         with self._write() as conn:
-            return self._move(
+            values: dict[str, Any] = {}
+            if steps:
+                merged = self._held_phases(conn, publication_id)
+                for name, data in steps:
+                    merged[name] = {**merged.get(name, {}), **data}
+                values["phases"] = merged
+            seen, moved = self._move(
                 conn,
                 publication_id,
                 S.PUBLISHED,
@@ -166,6 +204,7 @@ class ExecutionMixin(LedgerCore):
                 now=now,
                 where=_fence(attempt),
                 values={
+                    **values,
                     "remote_id": remote_id,
                     "url": url,
                     "published_at": now,
@@ -174,7 +213,16 @@ class ExecutionMixin(LedgerCore):
                     "not_before": None,
                 },
                 detail={"remote_id": remote_id, "url": url, "attempt": attempt},
-            )[1]
+            )
+            if steps:
+                if moved is None:  # not ours any more: what the channel said is kept all the same
+                    conn.execute(publications.update().where(publications.c.id == publication_id)
+                                 .values(phases=values["phases"]))
+                    moved_or_seen = _row(conn, publication_id)
+                else:
+                    moved_or_seen = moved
+                self._audit_phases(conn, moved_or_seen, steps, attempt, now)
+            return moved
 
     def finish_failed(
         self,

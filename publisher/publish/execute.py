@@ -38,7 +38,7 @@ from channels.errors import (
     Unconfirmed,
 )
 from publisher.ledger.execution import ClaimLost
-from publisher.publish.context import PublishOutcome, context_for
+from publisher.publish.context import LedgerPublishContext, PublishOutcome, context_for
 from publisher.publish.settle import AWAITING_PHASE, settle_status
 
 if TYPE_CHECKING:
@@ -68,27 +68,37 @@ def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome
         return PublishOutcome(publication_id, "skipped", "已由其他进程处理或不在待发布状态")
 
     attempt = pub.attempts  # the fencing token: a later attempt's row is never overwritten
+    ctx: LedgerPublishContext | None = None  # set once the channel is about to be called
 
     def ended(row: Publication | None, result: str, message: str) -> PublishOutcome:
         if row is None:  # recovered and handed on while we worked: the other attempt decides
             return PublishOutcome(pub.id, "skipped", "发布记录已被回收，本次结果未写入")
         return PublishOutcome(pub.id, result, message)
 
+    def keep_notes() -> None:
+        # What the channel noted but did not save yet (an upload's id) helps the next attempt.
+        if ctx is not None:
+            ctx.flush()
+
     def requeue(delay: float, code: str, message: str) -> PublishOutcome:
+        keep_notes()
         row = ledger.requeue(
             pub.id, now + timedelta(seconds=delay), code, message, attempt=attempt, now=now
         )
         return ended(row, "requeued", message)
 
     def fail(code: str, message: str) -> PublishOutcome:
+        keep_notes()
         row = ledger.finish_failed(pub.id, code, message, attempt=attempt, now=now)
         return ended(row, "failed", message)
 
     def unconfirmed(code: str, message: str) -> PublishOutcome:
+        keep_notes()
         row = ledger.mark_unconfirmed(pub.id, code, message, attempt=attempt, now=now)
         return ended(row, "unconfirmed", message)
 
     def pause(until: datetime, code: str, message: str) -> PublishOutcome:
+        keep_notes()
         ledger.pause_account(pub.account_id, until, message, actor=runtime.worker_name(), now=now)
         row = ledger.requeue(pub.id, until, code, message, attempt=attempt, now=now)
         return ended(row, "paused", message)

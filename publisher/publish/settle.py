@@ -55,7 +55,7 @@ def apply_status(pub: Publication, status: PublishStatus, ctx: LedgerPublishCont
     ledger, attempt = runtime.ledger, pub.attempts
     if status.state == "published":
         row = ledger.finish_published(
-            pub.id, status.remote_id, status.url, attempt=attempt, now=runtime.now()
+            pub.id, status.remote_id, status.url, attempt=attempt, now=runtime.now(), phases=ctx.take_notes()
         )
         return _outcome(pub.id, "published" if row else "skipped", status.url or "")
     if status.state == "publishing":
@@ -65,6 +65,7 @@ def apply_status(pub: Publication, status: PublishStatus, ctx: LedgerPublishCont
         ctx.record(AWAITING_PHASE, since=since, next_poll_at=following.isoformat())
         return _outcome(pub.id, "awaiting", "渠道正在处理，稍后查询结果")
     reason = status.reason or ("文章已被删除" if status.state == "deleted" else "渠道报告发布失败")
+    ctx.flush()
     row = ledger.finish_failed(
         pub.id, f"channel-{status.state}", reason, attempt=attempt, now=runtime.now()
     )
@@ -151,6 +152,7 @@ def _reconcile_unconfirmed(runtime: Runtime, report: PollReport) -> None:
         except ChannelError as exc:
             report.errors.append(f"{pub.id}: {exc}")
             continue
+        ctx.flush()  # what the channel noted while answering is kept whatever happens next
         if status is None or status.state == "publishing":
             continue
         report.polled += 1
