@@ -119,3 +119,24 @@ def test_run_once_sums_up_held_rows_and_fails_when_nothing_went_out(tmp_path, sa
     again = CliRunner().invoke(app, ["run", "--once"])
     assert again.exit_code == 0, again.output
     assert "暂缓" not in again.output and len(sandbox.wechat.posts_by_key) == 2
+
+
+def test_run_once_on_a_refused_commit_publishes_the_last_good_plan_and_exits_2(tmp_path, sandbox, monkeypatch):
+    root = tmp_path / "content"
+    write_content(root, 1, sandbox.url, channels=("wechat",))  # due now
+    init_repo(root)
+    for key, value in {**SECRET_ENV, **_env(tmp_path)}.items():
+        monkeypatch.setenv(key, value)
+    assert CliRunner().invoke(app, ["freeze", "--reason", "先排期，不发"]).exit_code == 0
+    assert CliRunner().invoke(app, ["run", "--once"]).exit_code == 0  # planned, held by the freeze
+    toml = root / "publisher.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('kind = "news"', 'kind = news'), encoding="utf-8")
+    line = line_of(toml, "kind = news")
+    commit_all(root, "栏目类型没加引号")
+    assert CliRunner().invoke(app, ["unfreeze"]).exit_code == 0
+
+    result = CliRunner().invoke(app, ["run", "--once"])
+    assert result.exit_code == 2, result.output
+    assert f"publisher.toml:{line}" in result.output and "未采用" in result.output
+    assert "这次提交未被采用" in result.output
+    assert len(sandbox.wechat.posts_by_key) == 1  # the last good commit's post went out all the same
