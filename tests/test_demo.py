@@ -52,7 +52,8 @@ def test_demo_publishes_the_due_sample_items(tmp_path: Path):
     # Step 7: one published item adopted by a provincial 政务信息; the quarter's 通报 shows it.
     (report,) = state.glob("信息报送通报-*.html")
     assert "上级采用 1 条" in result.stdout and f"季度通报（含上级采用、目标完成情况）：{report}" in result.stdout
-    assert "<th scope=\"col\">省级采用</th>" in report.read_text(encoding="utf-8")
+    page = report.read_text(encoding="utf-8")
+    assert "<th scope=\"col\">省级采用</th>" in page and "<h2>目标完成情况</h2>" in page  # the sample's targets
     assert len(list((state / "preview").glob("*.html"))) == 15
     assert not list((state / "site").rglob("unsigned-extra*"))
     assert "未经签发的稿件" not in (state / "site" / "index.html").read_text(encoding="utf-8")
