@@ -32,12 +32,19 @@ SECTION = "## Check (issue 1/7)"
 TARGET_SECONDS, TARGET_MB = 15.0, 300.0
 
 
-def floor(corpus: Path) -> None:
-    """Parse every body with markdown-it-py in this process (the `--floor` subprocess)."""
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.footnote import footnote_plugin
+def floor(corpus: Path, compiled: bool = False) -> None:
+    """Render every body to HTML in this process (the `--floor` / `--floor-compiled` subprocess):
+    markdown-it-py with tables and footnotes, or the compiled engine (markdown-it-pyrs) with the
+    same rules — no sanitising, no front matter, no pictures."""
+    if compiled:
+        from markdown_it_pyrs import MarkdownIt as CompiledMarkdownIt
 
-    md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+        md = CompiledMarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote"])
+    else:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.footnote import footnote_plugin
+
+        md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
     count = 0
     for path in sorted((corpus / "items").rglob("index.md")):
         text = path.read_text(encoding="utf-8")
@@ -120,11 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--corpus", type=Path, default=HERE / "_corpus" / "check")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-compiled", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-items", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     if args.floor:
         floor(args.floor)
+        return 0
+    if args.floor_compiled:
+        floor(args.floor_compiled, compiled=True)
         return 0
 
     info = machine()

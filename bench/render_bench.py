@@ -3,8 +3,11 @@
     python -m bench.render_bench [--quick]            (the render pass alone: --render-all CORPUS)
 
 Rows: `publisher check` (its own process pool); render of every target of every item for WeChat,
-Weibo and the site (2 processes, image variants from a warm cache: the steady state); the floor is
-markdown-it-py parsing the same bodies alone, in one process (`bench.check_bench --floor`).
+Weibo and the site (2 processes, image variants from a warm cache: the steady state); two floors,
+each rendering the same bodies to HTML alone in one process (`bench.check_bench --floor` /
+`--floor-compiled`): markdown-it-py, and the compiled engine (markdown-it-pyrs) that ratios are
+taken against. `--before DIR` adds the check and render rows of the code in DIR (e.g. a
+`git archive` of an earlier commit) to the same run, so before/after compare under one load.
 """
 
 from __future__ import annotations
@@ -55,20 +58,29 @@ def render_all(root: Path, state: Path, workers: int = 2) -> int:
         return sum(pool.map(_render_chunk, chunks))
 
 
-def run(n: int, quick: bool = False) -> dict:
+def run(n: int, quick: bool = False, before: Path | None = None) -> dict:
     corpus = HERE / "_corpus" / ("site-quick" if quick else "site")
     info = machine()
     ensure(corpus, n, peers=True)
     WORK.mkdir(parents=True, exist_ok=True)
     publisher = str(Path(sys.executable).with_name("publisher"))
     env = {"PUBLISHER_STATE_DIR": str(WORK / "state")}
+    times = 2 if not quick else 1
     rows: dict[str, Repeated] = {}
-    rows["check"] = repeat("publisher check", [publisher, "check", str(corpus)], 1, env=env, cwd=WORK, check=False)
+    check = [sys.executable, "-c", "import sys; from publisher.cli import main; sys.argv[0] = 'publisher'; main()",
+             "check", str(corpus)] if before else [publisher, "check", str(corpus)]
     render = [sys.executable, "-m", "bench.render_bench", "--render-all", str(corpus)]
-    rows["render"] = repeat("render: WeChat + Weibo + site, all targets", render, 2 if not quick else 1,
-                            env=env, cwd=HERE.parent)
+    if before:
+        old = {**env, "PYTHONPATH": str(before)}
+        rows["check-before"] = repeat("before: publisher check", check, 1, env=old, cwd=before, check=False)
+        rows["render-before"] = repeat("before: render, all targets", render, times, env=old, cwd=before)
+    rows["check"] = repeat("publisher check", check, 1, env={**env, "PYTHONPATH": str(HERE.parent)}, cwd=WORK,
+                           check=False)
+    rows["render"] = repeat("render: WeChat + Weibo + site, all targets", render, times, env=env, cwd=HERE.parent)
     floor = [sys.executable, "-m", "bench.check_bench", "--floor", str(corpus)]
-    rows["floor"] = repeat("floor: markdown-it-py parse only, 1 process", floor, 2 if not quick else 1, cwd=HERE.parent)
+    rows["floor-py"] = repeat("floor: markdown-it-py, render only, 1 process", floor, times, cwd=HERE.parent)
+    compiled = [sys.executable, "-m", "bench.check_bench", "--floor-compiled", str(corpus)]
+    rows["floor"] = repeat("floor: compiled engine, render only, 1 process", compiled, times, cwd=HERE.parent)
     return {"n": n, "rows": rows, "info": info, "load_after": load(), "quick": quick,
             "renditions": rows["render"].best.tail}
 
@@ -85,11 +97,18 @@ def report(result: dict) -> str:
         lines.append(f"| {r.label} | {r.best.seconds:.1f} | {r.median:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | "
                      f"{r.best.seconds / floor.seconds:.2f}× | {r.cpu / max(rows['floor'].cpu, 0.01):.2f}× | {r.load} | {note} |")
     extra = f"- Corpus: `bench/_corpus/site` ({result['n']:,} items, the site benchmark's corpus)\n"
+    goals = []
+    for key, limit, what in (("render", 10, "render all channels"), ("check", 3, "`publisher check`")):
+        ratio = rows[key].best.seconds / floor.seconds
+        goals.append(f"- Goal: {what} ≤ {limit}× the compiled floor (wall) — {ratio:.2f}×: "
+                     f"**{'met' if ratio <= limit else 'not met'}**")
     return "\n".join([
         header(SECTION, result["info"], "python -m bench.render_bench" + (" --quick" if result["quick"] else ""),
-               result["load_after"], extra), "", *lines, "",
-        "The floor parses each body once in one process; check and render use both CPUs, so their wall "
-        "time can fall below CPU ÷ 1. Render reads picture variants from the image cache (steady state).",
+               result["load_after"], extra), *goals, "", *lines, "",
+        "Ratios are to the compiled floor (the last row): the same bodies rendered to HTML by the compiled "
+        "engine alone, one process. The floors render each body once in one process; check and render use "
+        "both CPUs, so their wall time can fall below CPU ÷ 1. Render reads picture variants from the image "
+        "cache (steady state). CPU s counts every process of a run (children included).",
     ])
 
 
@@ -98,13 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--render-all", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--before", type=Path, help="also time check and render with the code in this folder")
     args = parser.parse_args(argv)
     if args.render_all:
         started = time.perf_counter()
         count = render_all(args.render_all, Path(os.environ.get("PUBLISHER_STATE_DIR", ".state")))
         print(f"rendered {count} renditions in {time.perf_counter() - started:.1f} s")
         return 0
-    text = report(run(300 if args.quick else 10_000, args.quick))
+    text = report(run(300 if args.quick else 10_000, args.quick, args.before))
     print(text)
     if not args.no_write:
         write_section(SECTION, text)

@@ -25,7 +25,7 @@ import re
 import stat as stat_module
 import zipfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -149,9 +149,24 @@ def _walk(tokens):
 
 def attachment_refs(item: ContentItem) -> list[AttachmentRef]:
     """Every link to an attachment in the body, in order, with the line and column it is on."""
-    body = item.body
-    if "](" not in body and "]:" not in body and "<a" not in body.lower() and "][" not in body:
-        return []
+    return list(_body_refs(item.body, item.body_line))
+
+
+# A plain image `![alt](src)` is not a link; without the backslash of an escaped `\![a](b.pdf)`,
+# which is one. Removing them only decides whether a body needs parsing at all.
+_PLAIN_IMAGE = re.compile(r"(?<!\\)!\[[^\]\[]*\]\([^()]*\)")
+
+
+@lru_cache(maxsize=64)
+def _body_refs(body: str, body_line: int) -> tuple[AttachmentRef, ...]:
+    """Cached: the check and each channel's renderer ask for the same body's references in turn;
+    most bodies link nothing but pictures and need no parse."""
+    if "](" in body:
+        linked = _PLAIN_IMAGE.sub("", body)
+        if "](" not in linked and "]:" not in linked and "<a" not in linked.lower() and "][" not in linked:
+            return ()
+    elif "]:" not in body and "<a" not in body.lower() and "][" not in body:
+        return ()
     lines = body.split("\n")
     refs: list[AttachmentRef] = []
     block_line = 0
@@ -169,8 +184,8 @@ def attachment_refs(item: ContentItem) -> list[AttachmentRef]:
                 continue
             target = unquote(href.split("#", 1)[0].split("?", 1)[0])
             line, col = _locate(lines, block_line, href, target)
-            refs.append(AttachmentRef(target, "", item.body_line + line if line is not None else None, col))
-    return _with_texts(refs, body)
+            refs.append(AttachmentRef(target, "", body_line + line if line is not None else None, col))
+    return tuple(_with_texts(refs, body))
 
 
 def _locate(lines: list[str], start: int, href: str, target: str) -> tuple[int | None, int | None]:
