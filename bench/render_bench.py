@@ -58,14 +58,14 @@ def render_all(root: Path, state: Path, workers: int = 2) -> int:
         return sum(pool.map(_render_chunk, chunks))
 
 
-def run(n: int, quick: bool = False, before: Path | None = None) -> dict:
-    corpus = HERE / "_corpus" / ("site-quick" if quick else "site")
+def run(n: int, quick: bool = False, before: Path | None = None, times: int | None = None) -> dict:
+    corpus = HERE / "_corpus" / ("site-quick" if quick else "site" if n == 10_000 else f"site-{n}")
     info = machine()
     ensure(corpus, n, peers=True)
     WORK.mkdir(parents=True, exist_ok=True)
     publisher = str(Path(sys.executable).with_name("publisher"))
     env = {"PUBLISHER_STATE_DIR": str(WORK / "state")}
-    times = 2 if not quick else 1
+    times = times or (2 if not quick else 1)
     rows: dict[str, Repeated] = {}
     check = [sys.executable, "-c", "import sys; from publisher.cli import main; sys.argv[0] = 'publisher'; main()",
              "check", str(corpus)] if before else [publisher, "check", str(corpus)]
@@ -81,7 +81,10 @@ def run(n: int, quick: bool = False, before: Path | None = None) -> dict:
     rows["floor-py"] = repeat("floor: markdown-it-py, render only, 1 process", floor, times, cwd=HERE.parent)
     compiled = [sys.executable, "-m", "bench.check_bench", "--floor-compiled", str(corpus)]
     rows["floor"] = repeat("floor: compiled engine, render only, 1 process", compiled, times, cwd=HERE.parent)
-    return {"n": n, "rows": rows, "info": info, "load_after": load(), "quick": quick,
+    command = "python -m bench.render_bench" + (" --quick" if quick else "") + \
+        (f" --n {n}" if n not in (300, 10_000) else "") + (f" --times {times}" if times else "") + \
+        (" --before DIR" if before else "")
+    return {"n": n, "rows": rows, "info": info, "load_after": load(), "quick": quick, "command": command,
             "renditions": rows["render"].best.tail}
 
 
@@ -96,15 +99,16 @@ def report(result: dict) -> str:
         note = r.best.tail.splitlines()[-1] if r.best.tail else ""
         lines.append(f"| {r.label} | {r.best.seconds:.1f} | {r.median:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | "
                      f"{r.best.seconds / floor.seconds:.2f}× | {r.cpu / max(rows['floor'].cpu, 0.01):.2f}× | {r.load} | {note} |")
-    extra = f"- Corpus: `bench/_corpus/site` ({result['n']:,} items, the site benchmark's corpus)\n"
+    extra = (f"- Corpus: `bench/_corpus/site` ({result['n']:,} items, the site benchmark's corpus)\n"
+             if result["n"] == 10_000 else f"- Corpus: `bench.corpus` with --n {result['n']} (the site corpus's "
+             "generator, first items only)\n")
     goals = []
     for key, limit, what in (("render", 10, "render all channels"), ("check", 3, "`publisher check`")):
         ratio = rows[key].best.seconds / floor.seconds
         goals.append(f"- Goal: {what} ≤ {limit}× the compiled floor (wall) — {ratio:.2f}×: "
                      f"**{'met' if ratio <= limit else 'not met'}**")
     return "\n".join([
-        header(SECTION, result["info"], "python -m bench.render_bench" + (" --quick" if result["quick"] else ""),
-               result["load_after"], extra), *goals, "", *lines, "",
+        header(SECTION, result["info"], result["command"], result["load_after"], extra), *goals, "", *lines, "",
         "Ratios are to the compiled floor (the last row): the same bodies rendered to HTML by the compiled "
         "engine alone, one process. The floors render each body once in one process; check and render use "
         "both CPUs, so their wall time can fall below CPU ÷ 1. Render reads picture variants from the image "
@@ -117,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--render-all", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help="items (default 10,000; 300 with --quick)")
+    parser.add_argument("--times", type=int, help="runs of each row (default 2; 1 with --quick)")
     parser.add_argument("--before", type=Path, help="also time check and render with the code in this folder")
     args = parser.parse_args(argv)
     if args.render_all:
@@ -124,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         count = render_all(args.render_all, Path(os.environ.get("PUBLISHER_STATE_DIR", ".state")))
         print(f"rendered {count} renditions in {time.perf_counter() - started:.1f} s")
         return 0
-    text = report(run(300 if args.quick else 10_000, args.quick, args.before))
+    n = args.n or (300 if args.quick else 10_000)
+    text = report(run(n, args.quick, args.before, args.times))
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
