@@ -148,6 +148,18 @@ class PublishStatus:
 
 
 @dataclass(frozen=True)
+class Existing:
+    """A post the platform already carries for a rendition (`Channel.find_existing`)."""
+
+    remote_id: str | None
+    url: str | None
+    # The receipt phases this channel's status, reach and retract read later, as if it had
+    # published the post itself.
+    phases: dict[str, Any] = field(default_factory=dict)
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Metrics:
     reads: int | None = None
     shares: int | None = None
@@ -276,6 +288,12 @@ class Channel(ABC):
 
         raise NotSupported(f"{self.title}不支持撤稿")
 
+    def find_existing(self, renditions: list[Rendition], state: SharedState) -> dict[str, Existing] | None:
+        """Which of these renditions this account already carries (`publisher adopt`, for a new,
+        foreign or restored ledger), by item id — found ones only — or None when the channel
+        cannot tell (the default). Reads only: never posts, never deletes."""
+        return None
+
     # -- accounts --------------------------------------------------------------------------
     def endpoint(self) -> str:
         """Where this account's publications go, for `publisher accounts` (no secrets)."""
@@ -382,6 +400,12 @@ class RemoteChannel(Channel):
 
     def reconcile(self, receipt: Receipt, ctx: PublishContext, rendition: Rendition) -> PublishStatus | None:
         return self._publisher(ctx).reconcile(receipt, ctx, rendition)
+
+    def find_existing(self, renditions: list[Rendition], state: SharedState) -> dict[str, Existing] | None:
+        return None if not renditions else self._existing(renditions, state)
+
+    def _existing(self, renditions: list[Rendition], state: SharedState) -> dict[str, Existing] | None:
+        return None
 
     @classmethod
     def sandbox_options(cls, sandbox_url: str) -> dict[str, Any]:

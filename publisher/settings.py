@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # remote on first use and fetched on every sync (publisher.content.clone).
     content_remote: str | None = None
     tick_seconds: float = 2.0
+    # A new ledger (or an account new to it) sends what fell due at most this many minutes before
+    # it was created; anything older is held until `publisher adopt` (publisher.ledger.identity).
+    catch_up_minutes: float = Field(default=0.0, ge=0)
     # DEBUG/INFO/WARNING/ERROR/CRITICAL for commands, workers and beat (publisher.runtime.logs);
     # unset: WARNING for commands, celery's --loglevel for workers.
     log_level: str | None = None

@@ -26,6 +26,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+# Tests that build their own PUBLISHER_* environment publish items due minutes ago on a fresh
+# ledger; this keeps them about what they test (a new ledger holds history: issue 13,
+# tests/ledger/test_ledger_identity.py). tests/conftest.py sets it for everything else.
+WIDE_CATCH_UP = {"PUBLISHER_CATCH_UP_MINUTES": str(20 * 366 * 24 * 60)}  # twenty years
+
 SECRET_ENV = {
     "PUBLISHER_SECRET_WX_MAIN": "sandbox-secret",
     "PUBLISHER_SECRET_WX_TWO": "sandbox-secret",

@@ -96,6 +96,11 @@ class DouyinChannel(RemoteChannel):
         # authorisation (channels/douyin/sandbox_tokens.py).
         return {"secret": "sandbox-client-secret", "refresh_token": f"rft.sandbox-{account_id}"}
 
+    def _existing(self, renditions, state):
+        from channels.douyin.existing import find_existing
+
+        return find_existing(self.account.id, self.config, renditions, state)
+
     def _publisher(self, ctx: PublishContext):
         from channels.douyin.publishing import DouyinPublisher
 

@@ -116,6 +116,11 @@ class SiteChannel(Channel):
         ctx.record("retracted", item_id=item_id)
         self._deploy()
 
+    def find_existing(self, renditions: list[Rendition], state: SharedState):
+        from channels.site.existing import find_existing
+
+        return find_existing(self.config, self.out_dir, renditions)
+
     def endpoint(self) -> str:
         return str(self.out_dir)
 

@@ -96,6 +96,11 @@ class WeChatChannel(RemoteChannel):
 
     # The network side (channels/wechat/publishing.py) is imported on first use, so rendering
     # and checking work without the HTTP stack.
+    def _existing(self, renditions, state):
+        from channels.wechat.existing import find_existing
+
+        return find_existing(self.account.id, self.config, renditions, state)
+
     def _publisher(self, ctx: PublishContext):
         from channels.wechat.publishing import WeChatPublisher
 

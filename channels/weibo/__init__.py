@@ -101,6 +101,11 @@ class WeiboChannel(RemoteChannel):
 
     # The network side (channels/weibo/publishing.py) is imported on first use, so rendering
     # and checking work without the HTTP stack.
+    def _existing(self, renditions, state):
+        from channels.weibo.existing import find_existing
+
+        return find_existing(self.account.id, self.config, renditions)
+
     def _publisher(self, ctx: PublishContext):
         from channels.weibo.publishing import WeiboPublisher
 

@@ -35,6 +35,7 @@ class WeiboConfig(AccountConfig):
     share_path: str = "/2/statuses/share.json"
     destroy_path: str = "/2/statuses/destroy.json"
     count_path: str = "/2/statuses/count.json"
+    timeline_path: str = "/2/statuses/user_timeline.json"  # own posts (publisher adopt)
     token_info_path: str = "/oauth2/get_token_info"
 
     @property

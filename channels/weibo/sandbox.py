@@ -4,7 +4,8 @@ Accounts: any access token starting with `sandbox-token` is a user (set
 PUBLISHER_SECRET_<ACCOUNT>_TOKEN=sandbox-token-1, -2, …); the uid is derived from the token.
 
 Endpoints: 2/statuses/share.json (form or multipart: access_token, status, pic),
-2/statuses/destroy.json, 2/statuses/count.json, 2/statuses/show.json; update.json and upload.json
+2/statuses/destroy.json, 2/statuses/count.json, 2/statuses/show.json,
+2/statuses/user_timeline.json (the token's own posts, newest first, count ≤ 100, page); update.json and upload.json
 answer 10014 (shut off). Rules: 140 characters counted 0.5/1/2 with each link a fixed
 `url_weight`, or in strict mode (`strict_links`) by the link's own characters — the stricter
 reading of share.json — (20012), a link on a safe domain required (10017), pictures JPEG/GIF/PNG < 5 MB
@@ -103,6 +104,7 @@ class WeiboSandbox(SandboxApp):
             Rule("/2/statuses/destroy.json", endpoint="api_destroy", methods=["POST"]),
             Rule("/2/statuses/count.json", endpoint="api_count", methods=["GET"]),
             Rule("/2/statuses/show.json", endpoint="api_show", methods=["GET"]),
+            Rule("/2/statuses/user_timeline.json", endpoint="api_user_timeline", methods=["GET"]),
             Rule("/oauth2/get_token_info", endpoint="api_token_info", methods=["POST"]),
             Rule("/", endpoint="page_index"),
             Rule("/<int:uid>/<post_id>", endpoint="page_post"),
@@ -251,6 +253,21 @@ class WeiboSandbox(SandboxApp):
     def api_show(self, request: Request) -> Response:
         uid = self._user(request)
         return json_response(self.status_json(request, self._own_post(request, uid)))
+
+    def api_user_timeline(self, request: Request) -> Response:
+        """The authorising user's own posts, newest first (the API answers for nobody else)."""
+        uid = self._user(request)
+        try:
+            count, page = int(request.args.get("count", 20)), int(request.args.get("page", 1))
+        except ValueError:
+            raise ApiError(10008, "param error, see doc for more info (count, page)") from None
+        if not 1 <= count <= 100 or page < 1:
+            raise ApiError(10008, "param error, see doc for more info (count 1..100, page >= 1)")
+        mine = sorted((p for p in self.posts.values() if p.uid == uid and not p.deleted),
+                      key=lambda p: (p.created_at, p.id), reverse=True)
+        shown = mine[(page - 1) * count : page * count]
+        return json_response({"statuses": [self.status_json(request, p) for p in shown], "total_number": len(mine),
+                              "previous_cursor": 0, "next_cursor": 0})
 
     def api_token_info(self, request: Request) -> Response:
         """OAuth2 token introspection (`publisher accounts --check`): whose token, how long left."""

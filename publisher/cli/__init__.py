@@ -50,6 +50,7 @@ _COMMAND_MODULES = [
     "publisher.cli.publishing",
     "publisher.cli.retract",
     "publisher.cli.status",
+    "publisher.cli.adopt",
     "publisher.cli.freeze",
     "publisher.cli.report",
     "publisher.cli.adoption",

@@ -76,7 +76,9 @@ def register(app: typer.Typer) -> None:
         env.pop("PUBLISHER_DATABASE_URL", None)
         try:
             console.rule("[bold]4. 同步并发布到期稿件（本机执行器，SQLite 台账）")
-            _run_commands(ws, env, ["run", "--once"], ["status"])
+            # A new ledger sends no history on its own (issue 13): the demo is a new office whose
+            # channels hold nothing yet, so the operator asks them (adopt) and says to catch up.
+            _run_commands(ws, env, ["adopt", "--catch-up"], ["run", "--once"], ["status"])
             site_dir = _build_site(ws)
             console.rule("[bold]6. 传播数据与发布看板")
             dashboard_dir = state / "dashboard"

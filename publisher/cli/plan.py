@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         from publisher.content.matrix import MatrixError
         from publisher.content.source import SourceError
         from publisher.ledger import open_ledger
+        from publisher.schedule.ledger_guard import LedgerMismatch
         from publisher.schedule.planner import ACTION_LABELS
         from publisher.schedule.sync import sync
 
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
         try:
             with open_ledger(ws.settings.resolved_database_url) as ledger:
                 report = sync(ws.root, ledger, ws.settings, apply=False)
-        except (MatrixError, SourceError) as exc:
+        except (MatrixError, SourceError, LedgerMismatch) as exc:
             err_console.print(f"[red]错误：[/red]{exc}")
             raise typer.Exit(EXIT_USAGE) from None
         entries = report.plan.entries

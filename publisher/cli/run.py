@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
                 finish_pending_retracts(runtime)
                 _publish_due_once(ws, runtime, executor, timeout, synced)
             else:
+                _refuse_foreign_ledger(ws, runtime)
                 _run_resident(ws, runtime, executor, sync_every)
         finally:
             executor.wait_idle(timeout=60)
@@ -72,6 +73,17 @@ def _publish_due_once(ws: Workspace, runtime, executor, timeout: float, synced: 
     _print_summary(runtime, report.timed_out)
     _notify_after_run(runtime, ws)
     _exit_for(runtime, asked, synced)
+
+
+def _refuse_foreign_ledger(ws: Workspace, runtime) -> None:
+    """A ledger of another content repo never starts the loop (its syncs would fail every turn)."""
+    from publisher.cli.common import fail
+    from publisher.schedule.ledger_guard import LedgerMismatch, refuse_foreign
+
+    try:
+        refuse_foreign(runtime.ledger, ws.root, ws.settings)
+    except LedgerMismatch as exc:
+        raise fail(str(exc)) from None
 
 
 def _run_resident(ws: Workspace, runtime, executor, sync_every: float | None) -> None:

@@ -27,6 +27,7 @@ def sync_content(ws: Workspace, runtime, *, keep_last_good: bool = False) -> boo
     last good commit planned. Returns False when this commit was refused."""
     from publisher.content.matrix import MatrixError
     from publisher.content.source import SourceError
+    from publisher.schedule.ledger_guard import LedgerMismatch
     from publisher.schedule.sync import ConfigRefused, SourceRefused, sync
 
     try:
@@ -36,9 +37,14 @@ def sync_content(ws: Workspace, runtime, *, keep_last_good: bool = False) -> boo
             raise fail(str(exc)) from None
         err_console.print(f"[yellow]注意：{escape(str(exc))}[/yellow]")
         return False
-    except (MatrixError, SourceError) as exc:
+    except (MatrixError, SourceError, LedgerMismatch) as exc:  # another repo's ledger: always stop
         raise fail(str(exc)) from None
     print_sync_report(report)
+    held = runtime.ledger.held()
+    if held:
+        from publisher.ledger.identity import HELD_FIX
+
+        err_console.print(f"[yellow]暂缓 {len(held)} 条：{held[0].blocked_reason}。{HELD_FIX}[/yellow]")
     return True
 
 

@@ -131,3 +131,22 @@ def _stored_findings(target: Path) -> tuple[Finding, ...]:
     except (OSError, ValueError):
         return ()
     return tuple(Finding(d["code"], d["message"], d["path"], d.get("line"), d.get("col")) for d in data)
+
+
+@dataclass(frozen=True)
+class ContentIdentity:
+    """What a ledger remembers of the content repo it serves (publisher.ledger.identity)."""
+
+    repo: str | None  # root commit of the git repo (None: a plain folder)
+    remote: str | None  # its `origin` URL, shown in messages (a mirror may move; the root stays)
+    content_path: str  # the content folder inside the repo, or a plain folder's absolute path
+
+
+def content_identity(root: Path, *, use_git: bool = True) -> ContentIdentity:
+    if not (use_git and in_git(root)):
+        return ContentIdentity(None, None, str(root.resolve()))
+    roots = sorted(_git(root, "rev-list", "--max-parents=0", "HEAD").split())
+    remote = subprocess.run(["git", "-C", str(root), "remote", "get-url", "origin"],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    prefix = _git(root, "rev-parse", "--show-prefix").rstrip("/")
+    return ContentIdentity(roots[0] if roots else None, remote or None, prefix)

@@ -8,6 +8,7 @@ from publisher.ledger.controls import ControlsMixin
 from publisher.ledger.editorial import EditorialMixin
 from publisher.ledger.engine import make_engine, normalise_url
 from publisher.ledger.execution import ExecutionMixin
+from publisher.ledger.identity import IdentityMixin
 from publisher.ledger.notifications import NotificationsMixin
 from publisher.ledger.planning import PlanningMixin
 from publisher.ledger.reach_records import ReachMixin
@@ -17,7 +18,7 @@ from publisher.ledger.sync_health import SyncHealthMixin
 
 class Ledger(
     PlanningMixin, ClaimsMixin, ExecutionMixin, EditorialMixin, ControlsMixin, ReachMixin,
-    NotificationsMixin, SubmissionsMixin, SyncHealthMixin,
+    NotificationsMixin, SubmissionsMixin, SyncHealthMixin, IdentityMixin,
 ):  # fmt: skip
     """Publications, their state machine and audit trail, account pauses, freezes.
 

@@ -26,7 +26,7 @@ SCRIPT_LOCATION = str(Path(__file__).with_name("migrations"))
 # The newest revision in migrations/versions (a test checks they agree). Knowing it without
 # loading Alembic lets `open_ledger` skip Alembic entirely when the database is current, which
 # keeps every CLI call and worker start fast.
-HEAD = "0004_submissions"
+HEAD = "0005_ledger_identity"
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:

@@ -132,3 +132,19 @@ shared_state = Table(
     Column("value", Text, nullable=False),
     Column("expires_at", UTCDateTime, nullable=True),
 )
+
+# The one row (id 1) saying which content repo and matrix this ledger serves, since when, and
+# which accounts hold history back until `publisher adopt` (publisher.ledger.identity).
+ledger_identity = Table(
+    "ledger_identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("ledger_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("repo", String(64), nullable=True),  # root commit of the content repo
+    Column("remote", Text, nullable=True),  # its origin URL, for messages
+    Column("content_path", Text, nullable=True),  # folder inside the repo, or a plain folder's path
+    # {account_id: {"channel", "since", "hold_before", "hold_why"}}
+    Column("accounts", JSONData, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -26,7 +26,8 @@ S = State
 
 # The only place that says which state may follow which. Keys are "from", values "to".
 TRANSITIONS: dict[State, frozenset[State]] = {
-    S.BLOCKED: frozenset({S.SCHEDULED, S.CANCELLED}),
+    # blocked → published only through `publisher adopt`: a held row the platform already has.
+    S.BLOCKED: frozenset({S.SCHEDULED, S.CANCELLED, S.PUBLISHED}),
     S.SCHEDULED: frozenset({S.QUEUED, S.BLOCKED, S.CANCELLED}),
     # queued → scheduled: a stale claim (dispatcher or broker lost the message), or a freeze
     # that arrived between claim and start.

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.ledger import Ledger, Publication, State, state_label
 from publisher.ledger.columns import utcnow
+from publisher.ledger.identity import HELD_FIX, is_held
 from publisher.office.holds import StopSwitches, pause_reason, pause_waits_for_person
 
 HELD_LABEL = "暂缓"
@@ -42,6 +43,8 @@ def _when(value: datetime | None, tz: ZoneInfo) -> str:
 def fix_command(pub: Publication) -> str:
     """The command an editor runs next, for the states that wait for one."""
     target = f"{pub.item_id} --account {pub.account_id}"
+    if is_held(pub):
+        return HELD_FIX
     if pub.state is State.BLOCKED:
         return f"修改条目后运行 publisher check items/{pub.item_id}，再运行 publisher run"
     if pub.state is State.FAILED:

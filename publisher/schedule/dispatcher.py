@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from publisher.ledger.states import State
 from publisher.publish.settle import AWAITING_PHASE, PollReport, poll_awaiting
+from publisher.schedule.ledger_guard import tick_guard, write_mark
 
 if TYPE_CHECKING:
     from publisher.runtime.context import Runtime
@@ -57,6 +58,8 @@ def tick(runtime: Runtime, executor: Executor, *, now: datetime | None = None) -
     report.recovered = [row.id for row in recovered]
     if recovered:
         log.warning("回收了 %d 条失联的发布记录：%s", len(recovered), report.recovered)
+    # A restored or new ledger holds history back before anything is claimed (ledger_guard).
+    tick_guard(ledger, runtime.settings, now)
     frozen = ledger.frozen_state()
     if frozen.global_freeze is not None:
         # claim_due would find nothing either; saying so is what the progress display shows.
@@ -67,6 +70,7 @@ def tick(runtime: Runtime, executor: Executor, *, now: datetime | None = None) -
         countdown = min(sched.window_seconds, max(0.0, (row.scheduled_at - now).total_seconds()))
         executor.submit(row.id, countdown)
         report.submitted.append(row.id)
+    write_mark(ledger, runtime.settings)
     if report.submitted:
         log.info("已派发 %d 条到期发布：%s", len(report.submitted), report.submitted[:20])
     return report

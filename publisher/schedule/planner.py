@@ -30,6 +30,7 @@ from publisher.content.versions import (
     version_hash,
 )
 from publisher.ledger import Ledger, Publication, State
+from publisher.ledger.identity import Hold
 from publisher.ledger.submissions import NewAdoption
 from publisher.render.renditions import image_cache_in
 from publisher.settings import Settings
@@ -91,8 +92,10 @@ def _reason(findings: Iterable[Finding]) -> str | None:
 
 
 class Planner:
-    def __init__(self, ledger: Ledger, matrix: Matrix, settings: Settings, now: datetime, *, apply: bool):
+    def __init__(self, ledger: Ledger, matrix: Matrix, settings: Settings, now: datetime, *, apply: bool,
+                 holds: dict[str, Hold] | None = None):
         self.ledger, self.matrix, self.settings, self.now, self.apply = ledger, matrix, settings, now, apply
+        self.holds = holds or {}
         self.cache = image_cache_in(settings.state_dir)
         self.plan = Plan()
 
@@ -154,6 +157,12 @@ class Planner:
         if latest is not None:
             entry.publication_id = latest.id
         state = latest.state if latest is not None else None
+        hold = self.holds.get(account_id)
+        if hold is not None and when < hold.before and state in (None, State.SCHEDULED, State.BLOCKED) and not (
+            latest is not None and latest.manual
+        ):
+            # History of a new, foreign or restored ledger: held until `publisher adopt`.
+            reason = entry.reason = hold.reason + (f"；{reason}" if reason else "")
         if state in (State.QUEUED, State.PUBLISHING, State.RETRACTING, State.FAILED, State.UNCONFIRMED) or (
             latest is not None and latest.manual and state in (State.SCHEDULED, State.BLOCKED)
         ):
@@ -242,10 +251,11 @@ def plan(
     commit: str | None = None,
     apply: bool = False,
     kept: set[str] = frozenset(),
+    holds: dict[str, Hold] | None = None,
 ) -> Plan:
     """`kept`: ids of items that exist but could not be read this time (broken front matter, a
     bad link): what was planned from them stays untouched, they are not withdrawn as deleted."""
-    planner = Planner(ledger, matrix, settings, now, apply=apply)
+    planner = Planner(ledger, matrix, settings, now, apply=apply, holds=holds)
     planner.plan.commit = commit
     for item in items:
         planner.item(item, commit)

@@ -24,6 +24,7 @@ from publisher.content.source import SourceError, take_snapshot
 from publisher.content.versions import snapshot_cache
 from publisher.ledger import Ledger, Problem, SyncHealth
 from publisher.runtime.matrix_check import account_problems
+from publisher.schedule.ledger_guard import expected_holds, identify, write_mark
 from publisher.schedule.planner import Plan, plan
 from publisher.settings import Settings
 
@@ -126,9 +127,13 @@ def sync(
         problem = Problem(root.as_posix(), None, "source-refused", str(exc))
         raise SourceRefused(str(exc), _health(ledger, now, snapshot.commit, apply, refused=[problem])) from None
     kept = loaded.unloaded | items_touched(links)  # unreadable now: keep what was planned from them
-    result = plan(ledger, loaded.items, matrix, settings, now, commit=snapshot.commit, apply=apply, kept=kept)
+    # Before anything is written: the right ledger, and what it must hold back (LedgerMismatch).
+    holds = identify(ledger, root, matrix, settings, now) if apply else expected_holds(ledger, root, matrix, settings, now)
+    result = plan(ledger, loaded.items, matrix, settings, now, commit=snapshot.commit, apply=apply, kept=kept,
+                  holds=holds)
     if apply:
         keep_in_force(snapshot.root, settings.state_dir)
+        write_mark(ledger, settings)
     errors = [*links, *(f for f in loaded.findings if f.is_error)]
     _health(ledger, now, snapshot.commit, apply, load_errors=[_problem(f, roots) for f in errors])
     return SyncReport(result, snapshot.commit, matrix, errors, snapshot.unpushed)

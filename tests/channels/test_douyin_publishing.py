@@ -248,3 +248,24 @@ def test_verify_and_sandbox_hooks(sandbox_url, admin, monkeypatch, tmp_path):
     assert "抖音授权有效" in sentence and "open-verify" in sentence
     assert DouyinChannel.sandbox_options("http://127.0.0.1:8800") == {"base_url": "http://127.0.0.1:8800/douyin"}
     assert DouyinChannel.sandbox(None).__class__.__name__ == "DouyinSandbox"
+
+
+def test_find_existing_reads_the_accounts_video_list(sandbox_url, admin, rendition, monkeypatch):
+    """`publisher adopt` on a new ledger: the video list says what the account already carries."""
+    import dataclasses
+
+    from channels.douyin.existing import find_existing
+
+    config, seed = account(sandbox_url)
+    monkeypatch.setenv("PUBLISHER_SECRET_BJ_DOUYIN", SECRET.get_secret_value())  # adopt reads the env
+    monkeypatch.setenv("PUBLISHER_SECRET_BJ_DOUYIN_REFRESH_TOKEN", seed.get_secret_value())
+    state = MemoryState()
+    receipt = publisher(config, seed, state).publish(rendition, LedgerLikeContext())
+    other = dataclasses.replace(rendition, item_id="2026/11/never-posted",
+                                payload={**rendition.payload, "text": "从未发布的视频文案"})
+    calls_before = sum(admin.counters()["posts_by_account"][config.open_id].values())
+    found = find_existing("bj-douyin", config, [rendition, other], state)
+    assert set(found) == {rendition.item_id}
+    assert found[rendition.item_id].remote_id == recorded(receipt.phases, "item_id")
+    assert found[rendition.item_id].phases["created"]["item_id"] == recorded(receipt.phases, "item_id")
+    assert sum(admin.counters()["posts_by_account"][config.open_id].values()) == calls_before  # reads only

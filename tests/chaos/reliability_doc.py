@@ -112,6 +112,58 @@ Supervision for the rare worker that still dies: `docs/deploy/README.md`.
   --account` used to lift the pause but leave the account's rows waiting until the pause's old
   end (midnight for a quota, ten years for an expired token).
 
+### A new, foreign or restored ledger never posts history (in `make test`)
+
+The ledger is what says "already sent". Point a deployment at a different ledger — a typo in
+`PUBLISHER_DATABASE_URL`, a new state folder, a lost disk, last night's backup — and the ledger
+no longer knows what the platforms carry. Issue 13 saw an empty ledger post every WeChat article
+of the content repo a second time. The design (DESIGN.md, decision 10):
+
+- **Identity.** The first sync records in the ledger (`ledger_identity`, migration 0005) the
+  content repo it serves (the root commit of the git repo and the folder inside it; a plain
+  folder's path), its `origin` URL for messages, the matrix' accounts and channels, and when the
+  ledger was created (its first audit row, or now). A ledger of another content repo refuses to
+  plan: `publisher run` stops with exit code 2, publishes nothing and says in Chinese which repo
+  the ledger belongs to and what to check (`PUBLISHER_DATABASE_URL`, `PUBLISHER_CONTENT_DIR`).
+- **Holds.** Every account carries a `hold_before` time. For a new ledger (and for an account new
+  to a ledger) it is the creation time less `PUBLISHER_CATCH_UP_MINUTES` (default 0). A row due
+  before it is *held*: blocked with the reason "账本建立前的内容，等待 publisher adopt" and the
+  fix, never claimed. The planner creates such rows held; the dispatcher tick holds any
+  scheduled row inside a hold before it claims (a restored backup's rows, a row a stale claim put
+  back).
+- **`publisher adopt`** asks every channel what the account already carries
+  (`Channel.find_existing`, reads only): WeChat's published list (`freepublish/batchget`, matched
+  by title), Weibo's own timeline (`statuses/user_timeline`, matched by text without links; an
+  app without that permission cannot tell), 抖音's video list (`video/list`, by text), the website's
+  deployed pages (the deploy folder's files, or the page URL over HTTP). Found → published, with
+  the platform's id and the channel's receipt phases (so status polls, reach and retract work),
+  one `adopt` audit row each. Not found, or a channel that cannot tell → still held, unless the
+  operator says `--catch-up`: then scheduled and sent by the next run. `--dry-run` shows the same
+  table and writes nothing. An account's hold ends when nothing of it is held.
+- **A restored backup.** Chosen: the simplest mark that a ledger cannot fake by growing again.
+  After every sync and dispatcher tick, `ledger-mark.json` in the state folder records the
+  ledger's id and its newest audit row (id and time). Audit rows are only ever added, so when the
+  ledger no longer holds that row as it was — a backup restored, an older copy pointed at — or the
+  mark names another existing ledger (a brand-new one holds everything before it anyway), every
+  account holds what is due until `publisher adopt` has asked the platforms; the held rows say "账本可能由备份恢复或已更换…". Checked on every sync and tick,
+  before anything is claimed, so a Celery beat tick that runs before the first sync is covered.
+  What it cannot see: a state folder restored together with the ledger from the same backup (the
+  mark goes back in time with it), and publications made after the last mark was written and
+  before the copy was taken (at most one tick, 2 s by default). After restoring a whole machine,
+  run `publisher adopt` by hand; it is always safe (it only reads the platforms).
+
+Tests (`tests/ledger/test_ledger_identity.py`, real sandboxes, the CLI): an empty second ledger
+(SQLite and PostgreSQL) pointed at a content repo whose 6 publications are on the platforms —
+0 new posts in the sandbox counters on `run --once`, `status` shows each held row with its
+reason and fix, `adopt --dry-run` writes nothing, `adopt` records all 6 as published with the
+platforms' own ids and 6 audit rows, a later run posts 0; `adopt --catch-up` sends exactly what
+the platforms do not have, once; a 30-minute window sends an item due 10 minutes before the
+ledger and holds one due 90 minutes before; a ledger of another git repo refuses (exit 2, nothing
+planned, nothing posted); a SQLite backup restored after two more items went out posts 0, holds
+those two, and `adopt` finds both on the platforms. The rest of the suite runs with a wide
+catch-up window (`tests/conftest.py`): those tests publish items due minutes ago on a fresh
+ledger to test other things.
+
 ## 2. Bad input: findings, never a crash
 
 `tests/fuzz/` (hypothesis; each example under a 10 s deadline, every test under pytest-timeout;

@@ -146,6 +146,9 @@ def run_chaos(options: ChaosOptions, say=print) -> ChaosResult:
             "PUBLISHER_SYNC_SECONDS": "0",  # synced once by this process
             "PUBLISHER_TICK_SECONDS": "1",
             "PUBLISHER_USE_GIT": "false",
+            # Items start at the current minute, up to a minute before the ledger exists: the run
+            # is an office publishing today's items, not a new ledger meeting history (issue 13).
+            "PUBLISHER_CATCH_UP_MINUTES": "10",
         })  # fmt: skip
         os.environ.update(cluster.env())
         os.chdir(tmp)

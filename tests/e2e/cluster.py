@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from publish_fixtures import SECRET_ENV, RedisServer  # noqa: E402
+from publish_fixtures import SECRET_ENV, WIDE_CATCH_UP, RedisServer  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,6 +83,7 @@ class Cluster:
                 "PUBLISHER_POLL_SECONDS": "0.5",
                 "PUBLISHER_TASK_TIME_LIMIT": "20",
                 "PUBLISHER_WINDOW_SECONDS": "5",
+                **WIDE_CATCH_UP,
                 "PYTHONPATH": str(REPO),
                 **self.extra_env,
             }

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from publish_fixtures import SECRET_ENV, write_content
+from publish_fixtures import SECRET_ENV, WIDE_CATCH_UP, write_content
 from scenario import Dispatcher
 
 pytestmark = [pytest.mark.timeout(180)]
@@ -28,6 +28,7 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
             "PUBLISHER_EXECUTOR": "local",
             "PUBLISHER_POLL_SECONDS": "0.2",
             "PUBLISHER_USE_GIT": "false",
+            **WIDE_CATCH_UP,
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             **extra,
         }

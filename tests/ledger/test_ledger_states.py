@@ -50,7 +50,8 @@ def test_illegal_edges_are_refused(src, dst):
 
 def test_published_is_only_reached_from_publishing_or_reconciliation():
     sources = {src for src, targets in TRANSITIONS.items() if S.PUBLISHED in targets}
-    assert sources == {S.PUBLISHING, S.UNCONFIRMED, S.RETRACTING}
+    # blocked → published: `publisher adopt` found a held row's post on the platform (issue 13).
+    assert sources == {S.PUBLISHING, S.UNCONFIRMED, S.RETRACTING, S.BLOCKED}
 
 
 def test_unconfirmed_never_goes_back_without_an_editor():

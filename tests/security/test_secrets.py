@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from hostile_content import ITEM, hostile_root
+from publish_fixtures import WIDE_CATCH_UP
 from typer.testing import CliRunner
 
 from channels.sandbox_faults import FaultSettings
@@ -60,6 +61,7 @@ def cycle(tmp_path, monkeypatch):
         "PUBLISHER_POLL_SECONDS": "0.2",
         "PUBLISHER_USE_GIT": "false",
         "PUBLISHER_LOG_LEVEL": "DEBUG",
+        **WIDE_CATCH_UP,
     }
     for key in [k for k in os.environ if k.startswith("PUBLISHER_")]:
         monkeypatch.delenv(key)

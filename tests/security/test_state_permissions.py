@@ -32,6 +32,7 @@ def test_run_once_creates_a_private_state_folder_and_ledger(tmp_path, monkeypatc
     monkeypatch.setenv("PUBLISHER_CONTENT_DIR", str(root))
     monkeypatch.setenv("PUBLISHER_STATE_DIR", str(state))
     monkeypatch.setenv("PUBLISHER_USE_GIT", "false")
+    monkeypatch.setenv("PUBLISHER_CATCH_UP_MINUTES", "60")  # the hostile items are due now: publish them
     result = CliRunner().invoke(app, ["run", "--once", "--timeout", "20"])
     # No secrets here: the accounts pause and nothing goes out, which the run reports with 1.
     assert result.exit_code == 1 and "暂缓" in result.output, result.output
