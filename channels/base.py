@@ -306,8 +306,9 @@ class Channel(ABC):
 
     # -- a website (`capabilities.is_website`) ------------------------------------------
     def pages_dir(self) -> Path | None:
-        """The folder the website's pages are built in, which inspection reads; None for every
-        channel that is not a website."""
+        """The folder the website's pages are built in, which inspection reads, when the account
+        configures one; None otherwise (the caller's `settings.site_dir`) and for every channel
+        that is not a website."""
         return None
 
     def build_pages(self, content_root: Path, out: Path, *, now: datetime | None = None,

@@ -124,8 +124,10 @@ class SiteChannel(Channel):
     def endpoint(self) -> str:
         return str(self.out_dir)
 
-    def pages_dir(self) -> Path:
-        return self.out_dir
+    def pages_dir(self) -> Path | None:
+        # Only a configured folder: otherwise the caller's own settings say where the state
+        # folder is (a command run with explicit settings must not read the environment's).
+        return self.config.out_dir
 
     def verify(self, state: SharedState) -> str:
         import os

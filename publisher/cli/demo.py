@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -169,7 +169,7 @@ def _build_site(ws) -> Path:
 
 
 def _quarterly_report(ws, state: Path) -> Path | None:
-    """One item the demo published is adopted by a provincial 政务信息 three days later (what
+    """One item the demo published is adopted by a provincial 政务信息 up to three days later (what
     `publisher adopted` records), and the quarter's 通报 (`publisher report`) is written with that
     上级采用 in it. In this process: two more child processes would double this step's time."""
     from publisher.ledger import State, open_ledger
@@ -183,7 +183,8 @@ def _quarterly_report(ws, state: Path) -> Path | None:
         if not published:
             return None
         first = published[0]
-        day = (first.published_at + timedelta(days=3)).astimezone(ws.matrix.tz)
+        # Three days after it went out, but never in the future (an adoption is recorded after it happens).
+        day = min(first.published_at + timedelta(days=3), datetime.now(UTC)).astimezone(ws.matrix.tz)
         subject, _ = record_adoption(ledger, ws.matrix, ws.root, first.item_id, level="省级",
                                      outlet="省政府办公厅《政务信息》", adopted_at=day)  # fmt: skip
         quarter = Quarter.containing(day, ws.matrix.tz)

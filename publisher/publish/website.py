@@ -83,8 +83,8 @@ def build_preview(
 
     channel = website(matrix)
     folder = (out or settings.state_dir / "site-preview").resolve()
-    published = channel.pages_dir()
-    if published is not None and folder == published.resolve():
+    published = channel.pages_dir() or settings.site_dir
+    if folder == published.resolve():
         raise NoWebsite(f"预览不能写入网站发布目录 {folder}，请用 --out 指定其他目录")
     checked = check_items(content_root, matrix, settings=settings, strict_review=True)
     blocked = {f.path for f in checked.errors}
