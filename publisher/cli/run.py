@@ -126,15 +126,20 @@ def _notify_after_run(runtime, ws: Workspace) -> None:
 
 def _due_ids(runtime) -> set[int]:
     """The rows this run is asked to publish: scheduled and due now, those of paused accounts
-    included; not those an editor froze on purpose (a freeze is a decision, not a failure)."""
+    and those held for `publisher adopt` included; not those an editor froze on purpose (a
+    freeze is a decision, not a failure)."""
     from publisher.ledger import State
+    from publisher.ledger.identity import is_held
 
     now = runtime.now()
     frozen = runtime.ledger.frozen_state()
     if frozen.global_freeze is not None:
         return set()
-    return {p.id for p in runtime.ledger.publications(state=State.SCHEDULED)
-            if p.scheduled_at <= now and p.account_id not in frozen.accounts}  # fmt: skip
+    # Rows held for `publisher adopt` (a new, foreign or restored ledger) were asked for too:
+    # a run that sends none of them must not look like success to a cron job.
+    rows = runtime.ledger.publications(state=[State.SCHEDULED, State.BLOCKED])
+    return {p.id for p in rows if p.scheduled_at <= now and p.account_id not in frozen.accounts
+            and (p.state is State.SCHEDULED or is_held(p))}  # fmt: skip
 
 
 def _exit_for(runtime, asked: set[int], synced: bool) -> None:

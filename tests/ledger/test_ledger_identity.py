@@ -93,6 +93,7 @@ def test_empty_ledger_posts_nothing_until_adopt_then_records_the_platforms_posts
     # A typo, a new state folder: an empty ledger meets the same repo and the same accounts.
     office("other-state", second_ledger_url)
     result = cli("run", "--once")
+    assert result.exit_code == 1, "a run that sent nothing it was asked to must not look like success"
     assert posts(sandbox) == 6, "an empty ledger re-posted history"
     assert "暂缓 6 条" in result.output and "publisher adopt" in result.output
     shown = status(second_ledger_url)
@@ -125,7 +126,7 @@ def test_catch_up_sends_what_the_platforms_do_not_have(tmp_path, office, sandbox
     first = cli("adopt")
     assert "继续暂缓 4 条" in first.output and "--catch-up" in first.output
     assert {r.state.value for r in rows(url)} == {"blocked"}
-    assert cli("run", "--once").exit_code == 0 and posts(sandbox) == 0
+    assert cli("run", "--once").exit_code == 1 and posts(sandbox) == 0  # still held: nothing went out
 
     caught = cli("adopt", "--catch-up")
     assert caught.exit_code == 0 and "确认补发 4 条" in caught.output
@@ -209,6 +210,7 @@ def test_a_restored_backup_does_not_repost_what_went_out_after_it(tmp_path, offi
     _copy_database(tmp_path / "backup.sqlite3", ledger_file)  # the restore
 
     result = cli("run", "--once")
+    assert result.exit_code == 1, result.output
     assert posts(sandbox) == 8, "the restored ledger re-posted what went out after the backup"
     held = [r for r in rows(url) if r.state.value == "blocked"]
     assert {r.item_id for r in held} == {"2026/11/later-7", "2026/11/later-8"}
