@@ -347,7 +347,9 @@ class DouyinSandbox(SandboxApp):
     def api_list(self, request: Request) -> Response:
         open_id = self._user(request)
         cursor, count = int(request.args.get("cursor", 0) or 0), min(20, int(request.args.get("count", 10) or 10))
-        mine = sorted((i for i in self.items.values() if i.open_id == open_id and not i.deleted),
+        with self.lock:  # videos arrive from other requests meanwhile
+            items = list(self.items.values())
+        mine = sorted((i for i in items if i.open_id == open_id and not i.deleted),
                       key=lambda i: (i.created_at, i.item_id), reverse=True)
         page = mine[cursor:cursor + count]
         return self._answer({"list": [self.item_json(request, i) for i in page], "cursor": cursor + len(page),

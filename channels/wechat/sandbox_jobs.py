@@ -107,7 +107,9 @@ class PublishJobs:
         offset, count = int(body.get("offset", 0)), int(body.get("count", 20))
         if not 1 <= count <= 20:
             raise ApiError(40097, "invalid args (count 1..20)")
-        done = [j for j in self.jobs.values() if j.appid == appid and self.job_status(j) == 0]
+        with self.lock:  # other requests add jobs meanwhile (a chaos run's reconcile met one)
+            jobs = list(self.jobs.values())
+        done = [j for j in jobs if j.appid == appid and self.job_status(j) == 0]
         done.sort(key=lambda j: j.published_at or 0, reverse=True)
         items = [
             {

@@ -263,7 +263,9 @@ class WeiboSandbox(SandboxApp):
             raise ApiError(10008, "param error, see doc for more info (count, page)") from None
         if not 1 <= count <= 100 or page < 1:
             raise ApiError(10008, "param error, see doc for more info (count 1..100, page >= 1)")
-        mine = sorted((p for p in self.posts.values() if p.uid == uid and not p.deleted),
+        with self.lock:  # posts arrive from other requests meanwhile
+            posts = list(self.posts.values())
+        mine = sorted((p for p in posts if p.uid == uid and not p.deleted),
                       key=lambda p: (p.created_at, p.id), reverse=True)
         shown = mine[(page - 1) * count : page * count]
         return json_response({"statuses": [self.status_json(request, p) for p in shown], "total_number": len(mine),

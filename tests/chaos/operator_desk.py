@@ -28,7 +28,9 @@ def cli(*args: str) -> tuple[int, str]:
     from publisher.cli import app
 
     result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
+    if result.stderr.strip():  # what a person at the desk would read beside the answer
+        print(f"  [desk] publisher {' '.join(args)}: {result.stderr.strip()[:300]}", flush=True)
+    return result.exit_code, result.stdout
 
 
 @dataclass
