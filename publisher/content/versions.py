@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 
 from publisher.content.loader import ITEM_FILE, ITEMS_DIR, load_item
@@ -32,15 +33,22 @@ def _files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
 
 
+def _add_files(digest, paths: list[Path]) -> None:
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
 def item_files_hash(folder: Path) -> str:
     """What the editor wrote: the item folder's files only (not the matrix, not account files)."""
     digest = hashlib.sha256()
-    for path in _files_in(folder):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    _add_files(digest, _files_in(folder))
     return digest.hexdigest()
 
 
+# A stored version never changes (it is named by its hash), so its answer is kept: sync asks
+# for every published item whose rendering changed, on every turn.
+@lru_cache(maxsize=4096)
 def stored_item_files_hash(state_dir: Path, vhash: str, item_id: str) -> str | None:
     """`item_files_hash` of a stored version's item; None when that copy is gone."""
     folder = version_dir(state_dir, vhash) / ITEMS_DIR / item_id
@@ -76,9 +84,7 @@ def account_files(root: Path) -> list[str]:
 def version_hash(item: ContentItem) -> str:
     digest = hashlib.sha256()
     digest.update((item.root / CONFIG_NAME).read_bytes())
-    for path in _item_files(item):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    _add_files(digest, _item_files(item))
     for name in account_files(item.root):
         digest.update(b"account-file\0" + name.encode() + b"\0")
         digest.update(hashlib.sha256((item.root / name).read_bytes()).digest())

@@ -98,6 +98,7 @@ class Planner:
         self.holds = holds or {}
         self.cache = image_cache_in(settings.state_dir)
         self.plan = Plan()
+        self.files_hashes: dict[str, str] = {}  # item id → item_files_hash, once per sync
 
     # -- one item ---------------------------------------------------------------------------
     def item(self, item: ContentItem, commit: str | None) -> None:
@@ -207,7 +208,11 @@ class Planner:
         if published is None:
             return False
         then = stored_item_files_hash(self.settings.state_dir, published.source_hash, item.id)
-        return then is not None and then == item_files_hash(item.folder)
+        if then is None:
+            return False
+        if item.id not in self.files_hashes:  # an item's targets share it
+            self.files_hashes[item.id] = item_files_hash(item.folder)
+        return then == self.files_hashes[item.id]
 
     @staticmethod
     def _predict(row: Publication | None, rhash: str, when: datetime) -> str:
