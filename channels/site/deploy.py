@@ -3,11 +3,14 @@ rsync it, or run a configured command. Every failure is a `DeployError` with a C
 
 from __future__ import annotations
 
+import fcntl
 import filecmp
 import os
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from channels.site.config import SiteConfig
@@ -17,10 +20,29 @@ class DeployError(Exception):
     """Deployment failed; the message is for editors and operators."""
 
 
+@contextmanager
+def _one_mirror_at_a_time(target: Path) -> Iterator[None]:
+    """Publications deploy the site from several threads and workers at once; two mirrors of one
+    target interleaved delete each other's temporary files and fresh pages. flock on a file beside
+    the target (not in it: the mirror would delete it) serialises threads and processes alike."""
+    lock_path = target.with_name(f".{target.name}.deploy-lock")
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def mirror(source: Path, target: Path) -> list[str]:
     """Make `target` hold exactly `source`'s files, copying only what differs. Returns changed paths."""
-    changed: list[str] = []
     target.mkdir(parents=True, exist_ok=True)
+    with _one_mirror_at_a_time(target):
+        return _mirror(source, target)
+
+
+def _mirror(source: Path, target: Path) -> list[str]:
+    changed: list[str] = []
     wanted: set[Path] = set()
     for base, _dirs, files in os.walk(source):
         for name in files:
