@@ -38,7 +38,8 @@ SECRET_ENV = {
     "PUBLISHER_SECRET_WB_MAIN_TOKEN": "sandbox-token",
 }
 
-MATRIX = """\
+# The site and one column: the start of every generated publisher.toml.
+MATRIX_HEAD = """\
 timezone = "Asia/Shanghai"
 default_column = "news"
 
@@ -50,7 +51,9 @@ base_url = "http://127.0.0.1:8000"
 id = "news"
 name = "工作动态"
 kind = "news"
+"""
 
+MATRIX = MATRIX_HEAD + """
 {accounts}
 
 [review]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from publish_fixtures import cover_jpeg, item_text
+from publish_fixtures import MATRIX_HEAD, cover_jpeg, item_text
 from typer.testing import CliRunner
 
 from channels import registry
@@ -23,19 +23,7 @@ from channels.sandbox_server import start_sandbox
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_channel"
 
-MATRIX = """\
-timezone = "Asia/Shanghai"
-default_column = "news"
-
-[site]
-title = "测试门户"
-base_url = "http://127.0.0.1:8000"
-
-[[columns]]
-id = "news"
-name = "工作动态"
-kind = "news"
-
+MATRIX = MATRIX_HEAD + """
 [[accounts]]
 id = "echo-main"
 name = "回声号"

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from publish_fixtures import MATRIX_HEAD
 from typer.testing import CliRunner
 
 from publisher.cli import app
@@ -18,19 +19,7 @@ from publisher.ledger import open_ledger
 TZ = ZoneInfo("Asia/Shanghai")
 runner = CliRunner()
 
-MATRIX = """\
-timezone = "Asia/Shanghai"
-default_column = "news"
-
-[site]
-title = "测试门户"
-base_url = "http://127.0.0.1:8000"
-
-[[columns]]
-id = "news"
-name = "工作动态"
-kind = "news"
-
+MATRIX = MATRIX_HEAD + """
 [[accounts]]
 id = "portal"
 name = "测试门户网站"
