@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -144,13 +145,18 @@ def floor(frames: list[av.VideoFrame], fps: int, preset: str = "ultrafast", crf:
     return len(out.getvalue())
 
 
-def _timed(function, rounds: int) -> tuple[list[float], object]:
-    times, result = [], None
+def _timed(function, rounds: int) -> tuple[dict, object]:
+    """Wall times of `rounds` calls, with each call's CPU seconds (this process and all its threads:
+    PyAV encodes in-process, there are no children) and the 1-minute load average around it."""
+    cost, result = {"times": [], "cpu": [], "loads": []}, None
     for _ in range(rounds):
+        load_before, cpu_before = os.getloadavg()[0], time.process_time()
         started = time.perf_counter()
         result = function()
-        times.append(time.perf_counter() - started)
-    return times, result
+        cost["times"].append(time.perf_counter() - started)
+        cost["cpu"].append(time.process_time() - cpu_before)
+        cost["loads"].append(f"{load_before:.1f}→{os.getloadavg()[0]:.1f}")
+    return cost, result
 
 
 def run(quick: bool = False) -> dict:
@@ -172,8 +178,8 @@ def run(quick: bool = False) -> dict:
             encode_times.append(timings.get("encode_seconds", 0.0))
             return result
 
-        times, (size_bytes, seconds, count) = _timed(scratch, rounds)
-        rows["ours: render from scratch"] = {"times": times, "bytes": size_bytes, "seconds": seconds, "frames": count}
+        cost, (size_bytes, seconds, count) = _timed(scratch, rounds)
+        rows["ours: render from scratch"] = {**cost, "bytes": size_bytes, "seconds": seconds, "frames": count}
         rows["floor, these frames: PyAV encode + mux inside that run"] = {
             "times": encode_times, "bytes": size_bytes, "seconds": seconds, "frames": count}
         cache = Path(tmp) / "cache"
@@ -184,40 +190,45 @@ def run(quick: bool = False) -> dict:
             video._CACHES.clear()  # a new process: memory empty, disk warm
             return ours(root, cache)
 
-        times, _ = _timed(cached, rounds)
-        rows["ours: same item again, from the video cache"] = {"times": times, "bytes": size_bytes,
+        cost, _ = _timed(cached, rounds)
+        rows["ours: same item again, from the video cache"] = {**cost, "bytes": size_bytes,
                                                                 "seconds": seconds, "frames": count}
         frames = floor_frames(count)
-        times, floor_bytes = _timed(lambda: floor(frames, base["fps"]), rounds)
+        cost, floor_bytes = _timed(lambda: floor(frames, base["fps"]), rounds)
         rows["floor, synthetic frames: PyAV alone, same count and settings"] = {
-            "times": times, "bytes": floor_bytes, "seconds": seconds, "frames": count}
+            **cost, "bytes": floor_bytes, "seconds": seconds, "frames": count}
         if not quick:
             for label, changes in (("ours at x264 preset medium (default)", {"preset": "medium"}),
                                    ("ours at 25 fps", {"fps": 25})):
                 other = Path(tmp) / label.replace(" ", "-")
                 make_item(other, pictures, size, {**base, **changes})
-                times, (b, s, n) = _timed(lambda other=other: ours(other), 1)
-                rows[label] = {"times": times, "bytes": b, "seconds": s, "frames": n}
+                cost, (b, s, n) = _timed(lambda other=other: ours(other), 1)
+                rows[label] = {**cost, "bytes": b, "seconds": s, "frames": n}
     return {"info": info, "rows": rows, "quick": quick, "load_after": load(), "pictures": pictures,
             "size": size}
+
+
+def _row(name: str, r: dict, floor_best: float) -> str:
+    # The encode-floor row is timed inside the scratch runs: it has no CPU or load of its own.
+    cpu = f"{statistics.median(r['cpu']):.2f}" if r.get("cpu") else "(in the row above)"
+    loads = ", ".join(r.get("loads", [])) or "(in the row above)"
+    return (f"| {name} | {min(r['times']):.2f} | {statistics.median(r['times']):.2f} | {cpu} "
+            f"| {min(r['times']) / floor_best:.2f}× | {r['seconds']:.1f} s, {r['frames']} frames "
+            f"| {r['bytes'] / 1e6:.1f} MB | {loads} |")
 
 
 def report(result: dict) -> str:
     rows = result["rows"]
     floor_key = "floor, these frames: PyAV encode + mux inside that run"
     floor_best = min(rows[floor_key]["times"])
-    table = "\n".join(
-        f"| {name} | {min(r['times']):.2f} | {statistics.median(r['times']):.2f} | {min(r['times']) / floor_best:.2f}× "
-        f"| {r['seconds']:.1f} s, {r['frames']} frames | {r['bytes'] / 1e6:.1f} MB |"
-        for name, r in rows.items()
-    )
+    table = "\n".join(_row(name, r, floor_best) for name, r in rows.items())
     extra = (f"- Input: one item, {result['pictures']} generated {result['size'][0]}×{result['size'][1]} JPEGs, "
              f"{result['pictures']} captions; output 1080×1920 H.264 (yuv420p) + AAC 44.1 kHz stereo MP4\n")
     return "\n".join([
         header(SECTION, result["info"], "python -m bench.douyin_bench" + (" --quick" if result["quick"] else ""),
                result["load_after"], extra),
-        "| run | best s | median s | ÷ floor | video | file |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
+        "| run | best s | median s | CPU s (median) | ÷ floor | video | file | load (1 min) before→after |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
         table, "",
         "floor, these frames = the time the same runs spent inside PyAV's encoders and muxer; floor, synthetic = "
         "PyAV alone on frames made before timing (predictable, so cheaper to encode than a real video); ours = "

@@ -21,3 +21,6 @@ def test_quick_run_renders_the_item_and_the_floor_and_reports_them():
     text = douyin_bench.report(result)
     assert text.startswith(douyin_bench.SECTION)
     assert "÷ floor" in text and "| floor, synthetic frames" in text and "| floor, these frames" in text
+    # every timed row says what it cost in CPU and which load it ran under
+    assert ours["cpu"][0] > 0 and "→" in ours["loads"][0]
+    assert "load (1 min) before→after" in text and "CPU s (median)" in text
