@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, fail, open_workspace
-from publisher.cli.report import CONTENT, _ledger, _moment
+from publisher.cli.common import CONTENT, console, fail, ledger_of, moment_of, open_workspace
 
 submission_app = typer.Typer(help="报送稿件的处理：列出、采用、不采用、退回修改。", no_args_is_help=True)
 
@@ -30,8 +29,8 @@ def register(app: typer.Typer) -> None:
         from publisher.office.submissions.adoption import AdoptionError, record_adoption
 
         ws = open_workspace(content)
-        when = _moment(date, ws.matrix.tz)
-        with _ledger(ws.settings) as ledger:
+        when = moment_of(date, ws.matrix.tz)
+        with ledger_of(ws.settings) as ledger:
             try:
                 subject, record = record_adoption(ledger, ws.matrix, ws.root, item, level=level, outlet=by,
                                                   adopted_at=when, url=url)  # fmt: skip
@@ -54,7 +53,7 @@ def list_submissions(
     from rich.markup import escape
 
     ws = open_workspace(content)
-    with _ledger(ws.settings) as ledger:
+    with ledger_of(ws.settings) as ledger:
         rows = [s for s in ledger.submissions() if state is None or s.state_label == state]
     if not rows:
         console.print("没有报送记录。")
@@ -72,7 +71,7 @@ def _decide(key: str, decision: str, note: str | None, content: Path | None, ite
     from publisher.office.submissions.adoption import AdoptionError, decide
 
     ws = open_workspace(content)
-    with _ledger(ws.settings) as ledger:
+    with ledger_of(ws.settings) as ledger:
         try:
             done = decide(ledger, key, decision, item_id=item, note=note)
         except AdoptionError as exc:
@@ -91,8 +90,8 @@ def adopt(
     from publisher.office.submissions.intake import IntakeError, adopt_submission
 
     ws = open_workspace(content)
-    now = _moment(None, ws.matrix.tz)
-    with _ledger(ws.settings) as ledger:
+    now = moment_of(None, ws.matrix.tz)
+    with ledger_of(ws.settings) as ledger:
         try:
             done, made = adopt_submission(ledger, ws.root, key, item_id=item, now=now, tz=ws.matrix.tz)
         except IntakeError as exc:

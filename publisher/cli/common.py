@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -17,6 +18,9 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# The content folder option of the office commands (report, export, intake, ...).
+CONTENT = typer.Option("--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
 
 
 @dataclass
@@ -118,3 +122,27 @@ def port_taken(host: str, port: int) -> OSError | None:
         except OSError as exc:
             return exc
     return None
+
+
+def ledger_of(settings: Settings):
+    """The office ledger named by `settings` (its state folder made first), or a clean failure."""
+    from publisher.ledger import open_ledger
+
+    if settings.database_url is None:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return open_ledger(settings.resolved_database_url)
+    except Exception as exc:
+        raise fail(f"无法打开发布账本：{exc}") from None
+
+
+def moment_of(text: str | None, tz) -> datetime:
+    """The moment an option names (local time in `tz`), now when it names none."""
+    from publisher.content.timeparse import parse_local_datetime
+
+    if not text:
+        return datetime.now(tz)
+    try:
+        return parse_local_datetime(text, tz)
+    except ValueError as exc:
+        raise fail(str(exc)) from None

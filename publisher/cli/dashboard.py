@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, fail, open_workspace
+from publisher.cli.common import CONTENT, console, fail, ledger_of, moment_of, open_workspace
 from publisher.cli.inspect import site_folder
-from publisher.cli.report import CONTENT, _ledger, _moment
 
 
 def register(app: typer.Typer) -> None:
@@ -28,11 +27,11 @@ def register(app: typer.Typer) -> None:
 
         ws = open_workspace(content, last_good=True)
         target = out or ws.settings.state_dir / "dashboard"
-        ledger = _ledger(ws.settings)
+        ledger = ledger_of(ws.settings)
         site = site_folder(ws, None)
 
         def rebuild() -> Path:
-            moment = _moment(now, ws.matrix.tz)
+            moment = moment_of(now, ws.matrix.tz)
             return build_dashboard(ledger, ws.matrix, ws.settings, target, moment, site_dir=site)
 
         try:

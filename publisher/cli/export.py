@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, fail, open_workspace
-from publisher.cli.report import CONTENT, _ledger
+from publisher.cli.common import CONTENT, console, fail, ledger_of, open_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +29,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "xlsx" and out is None:
             raise fail("xlsx 格式请用 --out 指定文件")
         ws = open_workspace(content)
-        with _ledger(ws.settings) as ledger:
+        with ledger_of(ws.settings) as ledger:
             if submissions:
                 from publisher.office.submissions import spreadsheet
 

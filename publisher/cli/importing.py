@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, err_console, fail, open_workspace
-from publisher.cli.report import CONTENT, _ledger
+from publisher.cli.common import CONTENT, console, err_console, fail, ledger_of, open_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +23,7 @@ def register(app: typer.Typer) -> None:
         if not file.is_file():
             raise fail(f"找不到文件 {file}")
         ws = open_workspace(content)
-        with _ledger(ws.settings) as ledger:
+        with ledger_of(ws.settings) as ledger:
             try:
                 added, adoptions = import_history(ledger, ws.matrix, file, dry_run=dry_run)
             except ImportProblems as exc:

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, open_workspace
-from publisher.cli.report import CONTENT, _ledger, _moment
+from publisher.cli.common import CONTENT, console, ledger_of, moment_of, open_workspace
 
 
 def site_folder(ws, site: Path | None) -> Path:
@@ -38,9 +37,9 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("text", "json"):
             raise typer.BadParameter("可选 text 或 json", param_hint="--format")
         ws = open_workspace(content)
-        moment = _moment(now, ws.matrix.tz)
+        moment = moment_of(now, ws.matrix.tz)
         folder = None if no_site else site_folder(ws, site)
-        with _ledger(ws.settings) as ledger:
+        with ledger_of(ws.settings) as ledger:
             result = run_inspection(ledger, ws.matrix, folder, moment)
         if save:
             save_result(result, ws.settings.state_dir)

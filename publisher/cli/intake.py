@@ -7,8 +7,15 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, err_console, fail, open_workspace
-from publisher.cli.report import CONTENT, _ledger, _moment
+from publisher.cli.common import (
+    CONTENT,
+    console,
+    err_console,
+    fail,
+    ledger_of,
+    moment_of,
+    open_workspace,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +33,8 @@ def register(app: typer.Typer) -> None:
         from publisher.office.submissions.intake import intake as take_in
 
         ws = open_workspace(content)
-        when = _moment(date, ws.matrix.tz)
-        with _ledger(ws.settings) as ledger:
+        when = moment_of(date, ws.matrix.tz)
+        with ledger_of(ws.settings) as ledger:
             try:
                 done = take_in(ledger, ws.matrix, ws.root, file, department=department, reporter=reporter,
                                info_type=info_type, when=when)  # fmt: skip

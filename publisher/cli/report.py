@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, err_console, fail, open_workspace
-
-CONTENT = typer.Option("--content", help="内容库目录（默认 PUBLISHER_CONTENT_DIR）")
-
-
-def _ledger(settings):
-    from publisher.ledger import open_ledger
-
-    if settings.database_url is None:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        return open_ledger(settings.resolved_database_url)
-    except Exception as exc:
-        raise fail(f"无法打开发布账本：{exc}") from None
-
-
-def _moment(text: str | None, tz) -> datetime:
-    from publisher.content.timeparse import parse_local_datetime
-
-    if not text:
-        return datetime.now(tz)
-    try:
-        return parse_local_datetime(text, tz)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-
+from publisher.cli.common import (
+    CONTENT,
+    console,
+    err_console,
+    fail,
+    ledger_of,
+    moment_of,
+    open_workspace,
+)
 
 TEXT_FORMATS = ("md", "csv")
 
@@ -70,7 +53,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in FORMATS:
             raise fail(f"不支持的格式“{fmt}”，可选：{'、'.join(FORMATS)}")
         ws = open_workspace(content)
-        moment = _moment(now, ws.matrix.tz)
+        moment = moment_of(now, ws.matrix.tz)
         if year is not None and quarter:
             raise fail("--quarter 与 --year 只能选一个")
         try:
@@ -82,7 +65,7 @@ def register(app: typer.Typer) -> None:
                 chosen = Quarter.parse(quarter) if quarter else Quarter.containing(moment, ws.matrix.tz)
         except ValueError as exc:
             raise fail(str(exc)) from None
-        with _ledger(ws.settings) as ledger:
+        with ledger_of(ws.settings) as ledger:
             data = build_quarterly_report(ledger, ws.matrix, chosen, department=department, now=moment)
         if department and not data.rows:
             err_console.print(f"[yellow]提示：[/yellow]{chosen.label}没有“{department}”的报送或采用记录")
