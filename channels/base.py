@@ -63,10 +63,13 @@ class Asset:
     source: str = ""  # what the item referenced, e.g. "photo.jpg"
     width: int | None = None
     height: int | None = None
+    # sha256 of `data` when whoever made the asset already knows it (the image cache keeps each
+    # prepared picture's digest beside it): never set for other bytes; empty means "hash them".
+    digest: str = field(default="", repr=False, compare=False)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.digest or hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,10 @@ from publisher.render.images import (
     ImageCache,
     ImageProblem,
     PreparedImage,
+    SourcePicture,
     crop_box,
-    inspect,
     is_remote,
-    read_local,
+    locate_local,
 )
 from publisher.render.markdown import plain_text, render_body
 
@@ -73,29 +73,30 @@ def wechat_spec(item: ContentItem) -> TargetSpec | None:
 
 
 class _Images:
-    """Loads and prepares the item's images once per render."""
+    """Finds and prepares the item's images once per render (through the image cache: a picture
+    file unchanged since it was last seen is neither read nor hashed again)."""
 
     def __init__(self, item: ContentItem, cache: ImageCache | None):
         self.folder: Path = item.folder
         self.cache = cache or ImageCache(None)
         self.notes: list[Note] = []
-        self._sources: dict[str, bytes | None] = {}
+        self._sources: dict[str, SourcePicture | None] = {}
 
-    def source(self, ref: str, *, url_encoded: bool) -> bytes | None:
+    def source(self, ref: str, *, url_encoded: bool) -> SourcePicture | None:
         key = f"{url_encoded}:{ref}"
         if key not in self._sources:
             try:
-                data = read_local(self.folder, ref, url_encoded=url_encoded)
-                inspect(data)
+                path = locate_local(self.folder, ref, url_encoded=url_encoded)
+                source = self.cache.source(path, unquote(ref) if url_encoded else ref)
             except ImageProblem as problem:
                 self.notes.append(Note(problem.code, problem.message, ref))
-                data = None
-            self._sources[key] = data
+                source = None
+            self._sources[key] = source
         return self._sources[key]
 
-    def prepare(self, ref: str, data: bytes, options: dict) -> PreparedImage | None:
+    def prepare(self, ref: str, source: SourcePicture, options: dict) -> PreparedImage | None:
         try:
-            return self.cache.prepare(data, **options)
+            return self.cache.prepare_source(source, **options)
         except ImageProblem as problem:
             self.notes.append(Note(problem.code, f"图片“{ref}”：{problem.message}", ref))
             return None
@@ -113,16 +114,17 @@ class _BodyImages:
                 self.remote.append(ref)
             return None
         if ref not in self.assets:
-            data = self.images.source(ref, url_encoded=True)
-            if data is None:
+            source = self.images.source(ref, url_encoded=True)
+            if source is None:
                 return None
-            fmt = "PNG" if inspect(data)[0] == "PNG" else "JPEG"
-            prepared = self.images.prepare(ref, data, {**BODY_IMAGE, "fmt": fmt})
+            fmt = "PNG" if source.format == "PNG" else "JPEG"
+            prepared = self.images.prepare(ref, source, {**BODY_IMAGE, "fmt": fmt})
             if prepared is None:
                 return None
-            name = f"images/{prepared.sha256[:16]}.{prepared.extension}"
+            digest = prepared.sha256
+            name = f"images/{digest[:16]}.{prepared.extension}"
             self.assets[ref] = Asset(name, prepared.data, prepared.media_type, "body", ref,
-                                     prepared.width, prepared.height)
+                                     prepared.width, prepared.height, digest)
         return "asset:" + self.assets[ref].name
 
 
@@ -268,28 +270,29 @@ def _crop(box: tuple[float, float, float, float]) -> str:
 
 def _cover(item: ContentItem, images: _Images, body_images: _BodyImages) -> tuple[list[Asset], dict, list[Note]]:
     ref = item.meta.cover
-    data = images.source(ref, url_encoded=False) if ref else None
+    source = images.source(ref, url_encoded=False) if ref else None
     if ref is None:
         ref = next(iter(body_images.assets), None)
-        data = images.source(ref, url_encoded=True) if ref else None
-    if data is None:
+        source = images.source(ref, url_encoded=True) if ref else None
+    if source is None:
         if item.meta.cover is None and ref is None:
             return [], {}, [Note("wechat-cover-missing", "微信文章必须有封面：请在头信息中写 cover，或在正文中放一张本地图片", "cover")]
         return [], {}, []
-    cover = images.prepare(ref, data, COVER_IMAGE)
-    thumb = images.prepare(ref, data, THUMB_IMAGE)
+    cover = images.prepare(ref, source, COVER_IMAGE)
+    thumb = images.prepare(ref, source, THUMB_IMAGE)
     if cover is None or thumb is None:
         return [], {}, []
     focus = item.meta.cover_focus
+    cover_digest, thumb_digest = cover.sha256, thumb.sha256
     fields = {
         "pic_crop_235_1": _crop(crop_box(cover.width, cover.height, 2.35, focus)),
         "pic_crop_1_1": _crop(crop_box(cover.width, cover.height, 1.0, focus)),
-        "cover": f"cover/{cover.sha256[:16]}.jpg",
-        "thumb": f"thumb/{thumb.sha256[:16]}.jpg",
+        "cover": f"cover/{cover_digest[:16]}.jpg",
+        "thumb": f"thumb/{thumb_digest[:16]}.jpg",
     }
     assets = [
-        Asset(fields["cover"], cover.data, cover.media_type, "cover", ref, cover.width, cover.height),
-        Asset(fields["thumb"], thumb.data, thumb.media_type, "thumb", ref, thumb.width, thumb.height),
+        Asset(fields["cover"], cover.data, cover.media_type, "cover", ref, cover.width, cover.height, cover_digest),
+        Asset(fields["thumb"], thumb.data, thumb.media_type, "thumb", ref, thumb.width, thumb.height, thumb_digest),
     ]
     return assets, fields, []
 

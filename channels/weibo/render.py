@@ -9,13 +9,14 @@ registered safe domain, and the article page is the natural one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from channels.base import Asset, RenderContext
 from channels.weibo.length import fit, weibo_length
 from publisher.content.attachments import Attachment, published_attachments
 from publisher.content.model import ContentItem, TargetSpec
 from publisher.content.urls import article_url
-from publisher.render.images import ImageCache, ImageProblem, inspect, is_remote, read_local
+from publisher.render.images import ImageCache, ImageProblem, is_remote, locate_local
 from publisher.render.markdown import plain_text, render_body
 
 PICTURE = {"max_side": 2048, "max_bytes": 5 * 1024 * 1024 - 1, "quality": 88}
@@ -87,14 +88,15 @@ def _picture(item: ContentItem, cache: ImageCache | None) -> tuple[list[Asset], 
     if found is None:
         return [], []
     ref, encoded = found
+    cache = cache or ImageCache(None)
     try:
-        data = read_local(item.folder, ref, url_encoded=encoded)
-        fmt, _, _ = inspect(data)
-        prepared = (cache or ImageCache(None)).prepare(data, **PICTURE, fmt="PNG" if fmt == "PNG" else "JPEG")
+        source = cache.source(locate_local(item.folder, ref, url_encoded=encoded), unquote(ref) if encoded else ref)
+        prepared = cache.prepare_source(source, **PICTURE, fmt="PNG" if source.format == "PNG" else "JPEG")
     except ImageProblem as problem:
         return [], [Note(f"weibo-{problem.code}", f"微博配图“{ref}”：{problem.message}", ref)]
-    name = f"picture/{prepared.sha256[:16]}.{prepared.extension}"
-    asset = Asset(name, prepared.data, prepared.media_type, "picture", ref, prepared.width, prepared.height)
+    digest = prepared.sha256
+    name = f"picture/{digest[:16]}.{prepared.extension}"
+    asset = Asset(name, prepared.data, prepared.media_type, "picture", ref, prepared.width, prepared.height, digest)
     return [asset], []
 
 

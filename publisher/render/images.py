@@ -16,10 +16,12 @@ import hashlib
 import io
 import math
 import os
+import stat as stat_module
 import threading
+import time
 import warnings
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import unquote
 
 from PIL import Image, ImageOps
@@ -57,6 +59,9 @@ class PreparedImage:
     media_type: str
     width: int
     height: int
+    # sha256 of `data` when known (the image cache keeps it in each variant's meta file);
+    # empty: `sha256` hashes the bytes.
+    digest: str = field(default="", repr=False, compare=False)
 
     @property
     def extension(self) -> str:
@@ -64,7 +69,7 @@ class PreparedImage:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.digest or hashlib.sha256(self.data).hexdigest()
 
 
 def is_remote(ref: str) -> bool:
@@ -79,21 +84,66 @@ def locate_local(folder: Path, ref: str, *, url_encoded: bool = False) -> Path:
     if is_remote(ref):
         raise ImageProblem("image-remote", f"不能使用远程图片“{ref}”，请把图片放进条目文件夹")
     name = unquote(ref) if url_encoded else ref
-    relative = PurePosixPath(name.replace("\\", "/"))
-    if not name.strip() or relative.is_absolute() or ".." in relative.parts:
+    slashed = name.replace("\\", "/")
+    # The parts PurePosixPath would give (no empty or "." parts), without building one.
+    parts = tuple(part for part in slashed.split("/") if part and part != ".")
+    if not name.strip() or slashed.startswith("/") or ".." in parts:
         raise ImageProblem("image-path", f"图片路径“{ref}”不在条目文件夹内")
     # os.path on strings: the same resolution as Path.resolve(strict=True), at a fraction of
-    # the cost (this runs for every picture of every rendered item).
-    base = os.path.realpath(folder)
+    # the cost (this runs for every picture of every channel of every rendered item).
+    base = _real_folder(os.fspath(folder))
     try:
-        resolved = os.path.realpath(os.path.join(base, *relative.parts), strict=True)
+        resolved, info = _resolve_inside(base, parts)
     except (OSError, RuntimeError):
         raise ImageProblem("image-missing", f"找不到图片“{name}”（应与 index.md 在同一文件夹）") from None
     if resolved != base and not resolved.startswith(base.rstrip("/") + "/"):
         raise ImageProblem("image-path", f"图片“{name}”指向条目文件夹以外的位置，已拒绝")
-    if not os.path.isfile(resolved):
+    if not stat_module.S_ISREG(info.st_mode):
         raise ImageProblem("image-missing", f"“{name}”不是图片文件")
     return Path(resolved)
+
+
+# The real path of item folders seen lately, each with the (device, inode) it led to: a folder
+# is reused only while both the folder's path and its real path still lead to that directory
+# (two stat calls instead of an lstat of every component of both paths).
+_REAL_FOLDERS: dict[str, tuple[str, int, int]] = {}
+
+
+def _real_folder(folder: str) -> str:
+    known = _REAL_FOLDERS.get(folder)
+    if known is not None:
+        real, dev, ino = known
+        try:
+            here, there = os.stat(folder), os.stat(real)
+        except OSError:
+            here = there = None
+        if here is not None and there is not None and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino) == (dev, ino):
+            return real
+    real = os.path.realpath(folder)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return real
+    if len(_REAL_FOLDERS) >= 4096:
+        _REAL_FOLDERS.clear()
+    _REAL_FOLDERS[folder] = (real, info.st_dev, info.st_ino)
+    return real
+
+
+def _resolve_inside(base: str, parts: tuple[str, ...]) -> tuple[str, os.stat_result]:
+    """realpath(base/parts, strict=True) and the file's stat, for a real (symlink-free) `base`:
+    each component is lstat'ed; one that is a symlink hands over to the full resolution."""
+    current = base
+    info = None
+    for part in parts:
+        current = os.path.join(current, part)
+        info = os.lstat(current)
+        if stat_module.S_ISLNK(info.st_mode):
+            resolved = os.path.realpath(os.path.join(base, *parts), strict=True)
+            return resolved, os.stat(resolved)
+    if info is None:  # no parts: the folder itself
+        return base, os.stat(base)
+    return current, info
 
 
 def read_checked(path: Path, name: str) -> bytes:
@@ -264,13 +314,17 @@ class ImageCache:
         if found is not None:
             return found
         result = prepare(data, **options)
+        result = replace(result, digest=hashlib.sha256(result.data).hexdigest())
         key = self._key(source_sha, options)
         path = self.folder / key[:2] / key
         path.parent.mkdir(parents=True, exist_ok=True)
         # Several processes (build workers, Celery workers) may prepare the same picture at once:
-        # each writes its own temporary file, and both files appear whole or not at all.
+        # each writes its own temporary file, and both files appear whole or not at all. The meta
+        # file (written last) holds the variant's size and sha256, so a render that takes the
+        # variant from the cache need not hash its bytes again.
         _write_atomic(path, result.data)
-        _write_atomic(path.with_suffix(".meta"), f"{result.media_type} {result.width} {result.height}".encode())
+        meta = f"{result.media_type} {result.width} {result.height} {len(result.data)} {result.digest}"
+        _write_atomic(path.with_suffix(".meta"), meta.encode())
         return result
 
     def cached(self, source_sha: str, **options) -> PreparedImage | None:
@@ -280,12 +334,74 @@ class ImageCache:
         key = self._key(source_sha, options)
         path = self.folder / key[:2] / key
         try:
-            media_type, w, h = path.with_suffix(".meta").read_text().split()
-            return PreparedImage(path.read_bytes(), media_type, int(w), int(h))
+            fields = path.with_suffix(".meta").read_text().split()
+            data = path.read_bytes()
+            if len(fields) == 5 and int(fields[3]) == len(data):
+                return PreparedImage(data, fields[0], int(fields[1]), int(fields[2]), fields[4])
+            # A meta file from before digests were kept (or one that does not match the variant's
+            # size): hash the bytes, and keep the digest for the next render.
+            media_type, w, h = fields[:3]
+            found = PreparedImage(data, media_type, int(w), int(h), hashlib.sha256(data).hexdigest())
+            meta = f"{media_type} {int(w)} {int(h)} {len(data)} {found.digest}"
+            _write_atomic(path.with_suffix(".meta"), meta.encode())
+            return found
         except (OSError, ValueError):
             return None
 
-    def _source_path(self, identity: tuple[int, int, int, int]) -> Path:
+    def source(self, path: Path, name: str) -> SourcePicture:
+        """What rendering needs to know of a located picture file (`locate_local`): its sha256,
+        format and size, checked as `read_checked` + `inspect` check them; raises ImageProblem.
+
+        Known by file identity (`source_identity`): in this process, and across processes in the
+        index beside the prepared images, so an unchanged picture is not read, hashed or parsed
+        again for each channel and each render. A file changed since is a new identity."""
+        info = os.stat(path)
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise ImageProblem("image-source-too-large", f"图片“{name}”过大（{info.st_size / 1048576:.1f} MB），上限 {MAX_SOURCE_BYTES // 1048576} MB")
+        identity = _identity(info)
+        known = _SOURCES.get(identity)
+        if known is None and self.folder is not None:
+            known = self._indexed_source(identity)
+        if known is not None:
+            sha, fmt, width, height = known
+            if width * height > MAX_PIXELS:  # the limit may be lower than when it was recorded
+                raise ImageProblem("image-bomb", too_many_pixels(width, height, MAX_PIXELS))
+            _remember(identity, known)
+            return SourcePicture(path, sha, fmt, width, height)
+        with open(path, "rb") as handle:
+            before = _identity(os.fstat(handle.fileno()))
+            data = handle.read()
+            after = _identity(os.fstat(handle.fileno()))
+        if len(data) > MAX_SOURCE_BYTES:
+            raise ImageProblem("image-source-too-large", f"图片“{name}”过大（{len(data) / 1048576:.1f} MB），上限 {MAX_SOURCE_BYTES // 1048576} MB")
+        fmt, width, height = inspect(data)
+        known = (hashlib.sha256(data).hexdigest(), fmt, width, height)
+        if before == after == identity and _settled(info):
+            _remember(identity, known)
+            if self.folder is not None:
+                target = self._source_path(("source", *identity))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _write_atomic(target, " ".join(map(str, known)).encode())
+        return SourcePicture(path, *known, data=data)
+
+    def _indexed_source(self, identity: tuple[int, ...]) -> tuple[str, str, int, int] | None:
+        try:
+            sha, fmt, w, h = self._source_path(("source", *identity)).read_text().split()
+            return sha, fmt, int(w), int(h)
+        except (OSError, ValueError):
+            return None
+
+    def prepare_source(self, source: SourcePicture, **options) -> PreparedImage:
+        """`prepare` for a picture known by `source`: from the cache without reading the file
+        when the variant is there, else from the file's bytes (hashed again: the variant is filed
+        under the hash of the bytes it was made from)."""
+        found = self.cached(source.sha256, **options)
+        if found is not None:
+            return found
+        data = source.data if source.data is not None else read_checked(source.path, source.path.name)
+        return self.prepare(data, **options)
+
+    def _source_path(self, identity: tuple) -> Path:
         assert self.folder is not None
         name = hashlib.sha256(repr(identity).encode()).hexdigest()
         return self.folder / "sources" / name[:2] / name
@@ -306,6 +422,43 @@ class ImageCache:
         path = self._source_path(identity)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, f"{sha} {width} {height}".encode())
+
+
+@dataclass(frozen=True)
+class SourcePicture:
+    """A picture file an item references, as `ImageCache.source` found it."""
+
+    path: Path
+    sha256: str
+    format: str  # Pillow's format name: "JPEG", "PNG", …
+    width: int
+    height: int
+    # The bytes, when they were just read to learn the above (a first render): the variants
+    # made next need not read the file again. Not kept anywhere beyond this object.
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+
+# Sources met in this process, by file identity: (sha256, format, width, height).
+_SOURCES: dict[tuple[int, ...], tuple[str, str, int, int]] = {}
+# A file whose last change is this recent is not remembered by identity: a second write within
+# the file system's timestamp granularity could keep size and times (git's "racy clean" case).
+_SETTLE_NS = 2_000_000_000
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    """(device, inode, size, mtime ns, ctime ns): a write changes size or mtime, and always
+    ctime, which no tool can set back (a restored mtime after an edit still changes ctime)."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _settled(info: os.stat_result) -> bool:
+    return time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _SETTLE_NS
+
+
+def _remember(identity: tuple[int, ...], known: tuple[str, str, int, int]) -> None:
+    if len(_SOURCES) >= 65536:
+        _SOURCES.clear()
+    _SOURCES[identity] = known
 
 
 def file_identity(path: Path) -> tuple[int, int, int, int]:
