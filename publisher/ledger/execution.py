@@ -61,7 +61,8 @@ class ExecutionMixin(LedgerCore):
         a freeze/pause arrived after the claim, in which case the row goes back to scheduled.
         """
         now = self._now(now)
-        with self._write() as conn:
+
+        def write(conn: Connection) -> Publication | None:
             seen, row = self._move(
                 conn,
                 publication_id,
@@ -96,6 +97,9 @@ class ExecutionMixin(LedgerCore):
             )
             return None
 
+        # Group commit: the starts of a batch's publications (one thread each) share a commit.
+        return self._grouped(write)
+
     def record_phase(
         self,
         publication_id: int,
@@ -118,7 +122,8 @@ class ExecutionMixin(LedgerCore):
         now = self._now(now)
         steps = [(name, scrub_data(dict(values))) for name, values in (earlier or {}).items()]
         steps.append((phase, scrub_data(dict(data))))
-        with self._write() as conn:
+
+        def write(conn: Connection) -> Publication:
             phases = self._held_phases(conn, publication_id)
             for name, values in steps:
                 phases[name] = {**phases.get(name, {}), **values}
@@ -134,6 +139,11 @@ class ExecutionMixin(LedgerCore):
             )
             pub = Publication.from_row(updated)
             self._audit_phases(conn, pub, steps, attempt, now)
+            return pub
+
+        # Committed (alone or with other threads' writes) before this returns: an intent mark is
+        # on disk before the request it announces.
+        pub = self._grouped(write)
         if pub.state not in _HELD_STATES or (attempt is not None and pub.attempts != attempt):
             raise ClaimLost(pub, attempt)
         return pub
@@ -186,7 +196,8 @@ class ExecutionMixin(LedgerCore):
         address): saved in this same transaction, and kept even when the move does not happen."""
         now = self._now(now)
         steps = [(name, scrub_data(dict(values))) for name, values in (phases or {}).items()]
-        with self._write() as conn:
+
+        def write(conn: Connection) -> Publication | None:
             values: dict[str, Any] = {}
             if steps:
                 merged = self._held_phases(conn, publication_id)
@@ -223,6 +234,8 @@ class ExecutionMixin(LedgerCore):
                     moved_or_seen = moved
                 self._audit_phases(conn, moved_or_seen, steps, attempt, now)
             return moved
+
+        return self._grouped(write)
 
     def finish_failed(
         self,
@@ -304,8 +317,8 @@ class ExecutionMixin(LedgerCore):
         detail = {"code": code, "message": message, "attempt": attempt}
         if extra and extra.get("not_before"):
             detail["not_before"] = extra["not_before"].isoformat()
-        with self._write() as conn:
-            return self._move(
+        return self._grouped(
+            lambda conn: self._move(
                 conn,
                 publication_id,
                 to,
@@ -318,3 +331,4 @@ class ExecutionMixin(LedgerCore):
                 detail=detail,
                 likely=S.PUBLISHING if S.PUBLISHING in accept else None,
             )[1]
+        )
