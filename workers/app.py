@@ -26,6 +26,8 @@ from publisher.settings import Settings
 from workers.broker import transport_for
 
 PUBLISH_TASK = "workers.tasks.publish"
+# Several publication ids due at the same second, run side by side (publisher.publish.batch).
+PUBLISH_BATCH_TASK = "workers.tasks.publish_batch"
 TICK_TASK = "workers.tasks.dispatch_tick"
 POLL_TASK = "workers.tasks.poll_status"
 SYNC_TASK = "workers.tasks.sync_content"

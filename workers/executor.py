@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from workers.app import PUBLISH_TASK, create_app
+from workers.app import PUBLISH_BATCH_TASK, PUBLISH_TASK, create_app
 
 
 class CeleryExecutor:
@@ -28,3 +28,12 @@ class CeleryExecutor:
             args=[int(publication_id)],
             countdown=max(0.0, countdown) or None,
         )
+
+    def submit_many(self, publication_ids: list[int], countdown: float = 0.0) -> None:
+        """Ids due at the same second, in one message: one worker process runs them side by side
+        and their ledger writes share commits (publisher.publish.batch)."""
+        ids = [int(i) for i in publication_ids]
+        if len(ids) == 1:
+            self.submit(ids[0], countdown)
+            return
+        self.app.send_task(PUBLISH_BATCH_TASK, args=[ids], countdown=max(0.0, countdown) or None)

@@ -11,7 +11,9 @@ import os
 import threading
 
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 
+from publisher.publish.batch import publish_many
 from publisher.publish.execute import publish_publication
 from publisher.runtime.context import Runtime, open_runtime
 from publisher.schedule.loop import run_step
@@ -19,6 +21,7 @@ from workers.app import (
     INSPECT_TASK,
     NOTIFY_TASK,
     POLL_TASK,
+    PUBLISH_BATCH_TASK,
     PUBLISH_TASK,
     REACH_TASK,
     SYNC_TASK,
@@ -40,6 +43,27 @@ def runtime() -> Runtime:
         return _runtime[1]
 
 
+@worker_process_init.connect
+def _warm_up(**_kwargs) -> None:
+    """Each pool process opens its runtime and loads every channel class when it starts, not
+    inside its first publication: a burst of due rows (the threads of a batch all waiting on the
+    same first imports) otherwise starts seconds late after every worker restart. A failure here
+    is only logged: the first task opens the runtime again and reports what is wrong. In a
+    thread: Celery gives a new pool process a few seconds to report ready, and a loaded machine
+    may need longer to import everything."""
+
+    def warm() -> None:
+        from channels.registry import available
+
+        try:
+            available()
+            runtime()
+        except Exception as exc:  # noqa: BLE001 - the lazy path reports it for real
+            log.warning("工作进程启动预热失败（首个任务时重试）：%s", exc)
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+
+
 @app.task(name=PUBLISH_TASK)
 def publish(publication_id: int) -> str:
     try:
@@ -50,6 +74,21 @@ def publish(publication_id: int) -> str:
         return "timeout"
     log.info("发布记录 %s：%s %s", publication_id, outcome.result, outcome.message)
     return outcome.result
+
+
+@app.task(name=PUBLISH_BATCH_TASK)
+def publish_batch(publication_ids: list[int]) -> list[str]:
+    """Several due publications, each in its own thread with its own claim and ending; their
+    ledger writes share commits (issue 17). A redelivered batch is harmless: `start` lets each row
+    through once."""
+    try:
+        outcomes = publish_many([int(i) for i in publication_ids], runtime())
+    except SoftTimeLimitExceeded:
+        log.error("发布批次 %s 超时，留待回收", list(publication_ids))
+        return ["timeout"]
+    for outcome in outcomes:
+        log.info("发布记录 %s：%s %s", outcome.publication_id, outcome.result, outcome.message)
+    return [outcome.result for outcome in outcomes]
 
 
 def _step(name: str):

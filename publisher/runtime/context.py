@@ -58,6 +58,9 @@ class SchedulingSettings(BaseSettings):
     backoff_base_seconds: float = Field(15.0, ge=0)
     backoff_max_seconds: float = Field(1800.0, ge=0)
     local_threads: int = Field(4, ge=1)
+    publish_batch: int = Field(
+        8, ge=1, description="publications due at the same second one Celery task carries at most"
+    )
     quotas: dict[str, dict[str, int]] = Field(default_factory=dict)
     sandbox_url: str | None = Field(
         None, description="point every account whose channel has a sandbox at this server (demo, tests)"
