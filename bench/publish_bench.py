@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import requests
 
-from bench.measure import HERE, header, load, machine, write_section
+from bench.measure import CLOCK_TICKS, HERE, header, load, machine, write_section
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -49,6 +50,82 @@ from publish_fixtures import SECRET_ENV, RedisServer, item_text, write_content  
 PUBLISH_AT = re.compile(r"^publish_at: .*$", re.MULTILINE)
 WARM_UP = 8  # publications before the measured ones, so the workers are warm
 SECTION = "## Publishing throughput and dispatch lateness (issue 6/7)"
+
+
+class CpuMeter:
+    """CPU seconds (user + system) of every process of the bench: this one (the dispatcher), its
+    children and theirs (Celery workers and their pool processes, the sandbox process,
+    redis-server) and the PostgreSQL server, which `pg_ctl` daemonises out of our tree (found by
+    the postmaster pid in its data folder). Sampled from /proc every 50 ms; a process that ends
+    keeps its last sample, so `seconds()` only grows (a process ending between two samples loses
+    at most 50 ms)."""
+
+    def __init__(self, extra_roots) -> None:
+        self.extra_roots = extra_roots  # () -> pids whose trees count too
+        self.ticks: dict[tuple[int, str], int] = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.sample()
+            self.stop.wait(0.05)
+
+    def sample(self) -> None:
+        parents: dict[int, int] = {}
+        stats: dict[int, list[str]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            pid = int(entry.name)
+            parents[pid], stats[pid] = int(fields[1]), fields
+        tree = {os.getpid(), *self.extra_roots()}
+        frontier = list(tree)
+        children: dict[int, list[int]] = {}
+        for pid, ppid in parents.items():
+            children.setdefault(ppid, []).append(pid)
+        while frontier:
+            for child in children.get(frontier.pop(), []):
+                if child not in tree:
+                    tree.add(child)
+                    frontier.append(child)
+        with self.lock:
+            for pid in tree:
+                fields = stats.get(pid)
+                if fields is not None:  # after "(comm)": utime, stime, starttime (1-based 14, 15, 22)
+                    self.ticks[(pid, fields[19])] = int(fields[11]) + int(fields[12])
+
+    def seconds(self) -> float:
+        self.sample()
+        with self.lock:
+            return sum(self.ticks.values()) / CLOCK_TICKS
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+class Span:
+    """The load (1 min) before → after a row's measured interval and the CPU seconds all
+    processes spent in it. `start()` again moves the start (after untimed set-up)."""
+
+    def __init__(self, meter: CpuMeter | None) -> None:
+        self.meter = meter
+        self.start()
+
+    def start(self) -> None:
+        self.load_before = os.getloadavg()[0]
+        self.cpu_before = self.meter.seconds() if self.meter else 0.0
+
+    def end(self, out: dict, key: str) -> None:
+        out[f"load-{key}"] = f"{self.load_before:.1f} → {os.getloadavg()[0]:.1f}"
+        out[f"cpu-{key}"] = (self.meter.seconds() if self.meter else 0.0) - self.cpu_before
 
 
 @dataclass
@@ -114,6 +191,15 @@ class Bench:
                 os.killpg(process.pid, 9)
                 process.wait(timeout=5)
         self.workers.clear()
+
+    def server_roots(self) -> list[int]:
+        """The PostgreSQL postmaster (daemonised by pg_ctl: not our child), when one runs."""
+        if self.pg is None or getattr(self.pg, "folder", None) is None:
+            return []
+        try:
+            return [int((self.pg.data / "postmaster.pid").read_text().split()[0])]
+        except (OSError, ValueError, IndexError):
+            return []
 
     def reset_sandbox(self) -> None:
         requests.post(f"{self.sandbox_url}/_bench/reset", timeout=30).raise_for_status()
@@ -193,18 +279,25 @@ def _runtime():
 
 def _published(runtime) -> int:
     """Rows published so far; a row that ended any other way stops the benchmark (no faults are
-    injected, so it is a bug or a misconfiguration, not a figure)."""
-    from publisher.ledger import State
+    injected, so it is a bug or a misconfiguration, not a figure). One COUNT per state, not every
+    row read back: the dispatcher process shares the 2 CPUs with what it measures."""
+    from sqlalchemy import func, select
 
-    ended = runtime.ledger.publications(state=[State.PUBLISHED, State.FAILED, State.UNCONFIRMED])
-    bad = [r for r in ended if r.state is not State.PUBLISHED]
-    if bad:
+    from publisher.ledger import State
+    from publisher.ledger.schema import publications as table
+
+    ended = (State.PUBLISHED, State.FAILED, State.UNCONFIRMED)
+    with runtime.ledger.engine.connect() as conn:
+        counts = dict(conn.execute(select(table.c.state, func.count()).where(
+            table.c.state.in_([s.value for s in ended])).group_by(table.c.state)).all())
+    if sum(counts.values()) != counts.get(State.PUBLISHED.value, 0):
+        bad = runtime.ledger.publications(state=[State.FAILED, State.UNCONFIRMED])
         raise RuntimeError(f"{len(bad)} publications did not publish, e.g. {bad[0].id}: "
                            f"{bad[0].state.value} {getattr(bad[0], 'last_error_message', '')}")
-    return len(ended)
+    return counts.get(State.PUBLISHED.value, 0)
 
 
-def publications(bench: Bench, content: Path, channel: str, n: int, timeout: float) -> float:
+def publications(bench: Bench, content: Path, channel: str, n: int, timeout: float, span: Span | None = None) -> float:
     """Publications per second for `n` items due now on one channel (dispatcher in this process)."""
     from publisher.schedule.dispatcher import poll, tick
     from publisher.schedule.sync import sync
@@ -214,6 +307,8 @@ def publications(bench: Bench, content: Path, channel: str, n: int, timeout: flo
     runtime, executor = _runtime()
     report = sync(content, runtime.ledger, runtime.settings)
     assert report.plan.count("create") == n, report.plan.entries[:3]
+    if span is not None:
+        span.start()  # what is measured: from the first tick until every row is published
     started = time.perf_counter()
     deadline = time.monotonic() + timeout
     while True:
@@ -243,7 +338,7 @@ def _move_to(runtime, ids: list[int], due: datetime) -> None:
         conn.execute(update(table).where(table.c.id.in_(ids)).values(scheduled_at=due))
 
 
-def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
+def lateness(bench: Bench, content: Path, n: int, lead: float, span: Span | None = None) -> dict:
     """Seconds from the common due time to each share request's arrival at the sandbox."""
     from publisher.schedule.dispatcher import tick
     from publisher.schedule.sync import sync
@@ -272,6 +367,8 @@ def lateness(bench: Bench, content: Path, n: int, lead: float) -> dict:
     assert set(rows.values()) == {due}, set(rows.values())
     interval = runtime.settings.tick_seconds
     print(f"  lateness: planned {n} rows, {due.timestamp() - time.time():.1f} s before they are due", flush=True)
+    if span is not None:
+        span.start()  # from the first tick (the planning above is not measured)
     deadline = time.monotonic() + lead + 300
     while _published(runtime) < n + WARM_UP and time.monotonic() < deadline:
         tick(runtime, executor)  # what Celery beat does every tick_seconds
@@ -307,36 +404,47 @@ def run(quick: bool = False, sizes: tuple[int, int, int, int] | None = None, lea
 
 def _measure(out: dict, n_raw: int, n_weibo: int, n_wechat: int, n_late: int, quick: bool, lead: float | None) -> None:
     with bench_env() as bench:
-        _apply(bench.env(bench.tmp / "content"))  # before the Celery app reads its settings
-        from bench.celery_app import app
+        meter = CpuMeter(bench.server_roots)
+        try:
+            _measure_in(bench, meter, out, n_raw, n_weibo, n_wechat, n_late, quick, lead)
+        finally:
+            meter.close()
 
-        for database in DATABASES:
-            for channel, n in (("weibo", n_weibo), ("wechat", n_wechat)):
-                content = bench.tmp / f"content-{database}-{channel}"
-                bench.new_ledger(database)
-                _apply(bench.env(content))
-                bench.reset_sandbox()
-                bench.start_workers(content)
-                _wait_workers(app)
-                if "raw" not in out:
-                    out["raw"] = max(raw_celery(bench, n_raw) for _ in range(2))
-                    print(f"  raw Celery no-op: {out['raw']:.0f}/s", flush=True)
-                before = os.getloadavg()[0]
-                out[f"{database}-{channel}"] = publications(bench, content, channel, n, timeout=600)
-                out[f"load-{database}-{channel}"] = f"{before:.1f} → {os.getloadavg()[0]:.1f}"
-                out[f"n_{channel}"] = n
-                print(f"  {channel} on {database}: {out[f'{database}-{channel}']:.1f} publications/s", flush=True)
-                bench.stop_workers()
-        content = bench.tmp / "content-late"
-        bench.new_ledger("sqlite")
-        _apply(bench.env(content))
-        bench.reset_sandbox()
-        bench.start_workers(content)
-        _wait_workers(app)
-        before = os.getloadavg()[0]
-        out["late"] = lateness(bench, content, n_late, lead=lead or (10 if quick else 20))
-        out["load-late"] = f"{before:.1f} → {os.getloadavg()[0]:.1f}"
-        print(f"  lateness: {out['late']}", flush=True)
+
+def _measure_in(bench: Bench, meter: CpuMeter, out: dict, n_raw: int, n_weibo: int, n_wechat: int, n_late: int,
+                quick: bool, lead: float | None) -> None:
+    _apply(bench.env(bench.tmp / "content"))  # before the Celery app reads its settings
+    from bench.celery_app import app
+
+    for database in DATABASES:
+        for channel, n in (("weibo", n_weibo), ("wechat", n_wechat)):
+            content = bench.tmp / f"content-{database}-{channel}"
+            bench.new_ledger(database)
+            _apply(bench.env(content))
+            bench.reset_sandbox()
+            bench.start_workers(content)
+            _wait_workers(app)
+            if "raw" not in out:
+                span = Span(meter)
+                out["raw"] = max(raw_celery(bench, n_raw) for _ in range(2))
+                span.end(out, "raw")
+                print(f"  raw Celery no-op: {out['raw']:.0f}/s", flush=True)
+            span = Span(meter)
+            out[f"{database}-{channel}"] = publications(bench, content, channel, n, timeout=600, span=span)
+            span.end(out, f"{database}-{channel}")
+            out[f"n_{channel}"] = n
+            print(f"  {channel} on {database}: {out[f'{database}-{channel}']:.1f} publications/s", flush=True)
+            bench.stop_workers()
+    content = bench.tmp / "content-late"
+    bench.new_ledger("sqlite")
+    _apply(bench.env(content))
+    bench.reset_sandbox()
+    bench.start_workers(content)
+    _wait_workers(app)
+    span = Span(meter)
+    out["late"] = lateness(bench, content, n_late, lead=lead or (10 if quick else 20), span=span)
+    span.end(out, "late")
+    print(f"  lateness: {out['late']}", flush=True)
 
 
 # Issue 17's goals, each a ratio to the raw Celery no-op rate of the same run.
@@ -352,7 +460,9 @@ def report(result: dict) -> str:
                "- Setup: redis-server on a free port, both sandboxes in their own process, two `celery worker` "
                "processes (prefork, concurrency 2 each), the ledger shared by all (SQLite in WAL mode with "
                "`synchronous=FULL`, then PostgreSQL started by `tests/pg_server.py`, fsync off), dispatcher "
-               "in the bench process; no faults\n"),
+               "in the bench process; no faults. CPU s: user + system of every process of the run (this one, "
+               "the workers and their pool, the sandbox, redis-server, PostgreSQL), sampled from /proc; "
+               "the raw row's CPU covers its two runs\n"),
     ]
     for channel, goal in GOALS.items():
         for database in DATABASES:
@@ -362,21 +472,24 @@ def report(result: dict) -> str:
     lines += [
         f"- Goal: lateness p99 ≤ {LATE_P99_GOAL:g} s with the default tick ({late['tick']:.0f} s) — p99 "
         f"{late['p99']:.2f} s: **{'met' if late['p99'] <= LATE_P99_GOAL else 'not met'}**\n",
-        "| run | ledger | count | per second | ÷ raw Celery | load (1 min) before → after |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
-        f"| raw Celery no-op tasks (best of 2) | — | {result['n_raw']} | {raw:.0f} | 1.00× | |",
+        "| run | ledger | count | per second | ÷ raw Celery | CPU s, all processes | CPU ms per item "
+        "| load (1 min) before → after |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| raw Celery no-op tasks (best of 2) | — | {result['n_raw']} | {raw:.0f} | 1.00× | "
+        f"{result['cpu-raw']:.1f} | {1000 * result['cpu-raw'] / (2 * result['n_raw']):.2f} | {result['load-raw']} |",
     ]
     what = {"weibo": "Weibo publications (1 API call each)",
             "wechat": "WeChat publications (token, upload, draft, submit, status poll)"}
     for channel in GOALS:
         for database in DATABASES:
             rate = result[f"{database}-{channel}"]
-            lines.append(f"| {what[channel]} | {database} | {result[f'n_{channel}']} | {rate:.1f} | "
-                         f"{rate / raw:.2f}× | {result[f'load-{database}-{channel}']} |")
+            n, cpu = result[f"n_{channel}"], result[f"cpu-{database}-{channel}"]
+            lines.append(f"| {what[channel]} | {database} | {n} | {rate:.1f} | {rate / raw:.2f}× | {cpu:.1f} | "
+                         f"{1000 * cpu / n:.1f} | {result[f'load-{database}-{channel}']} |")
     lines += [
         "",
         f"Lateness of {late['n']} Weibo publications due at the same second (arrival at the channel − due time, "
-        f"SQLite ledger, load {result['load-late']}): "
+        f"SQLite ledger, load {result['load-late']}, {result['cpu-late']:.1f} CPU s all processes): "
         f"min {late['min']:.2f} s, p50 {late['p50']:.2f} s, p95 {late['p95']:.2f} s, p99 {late['p99']:.2f} s, "
         f"max {late['max']:.2f} s, mean {late['mean']:.2f} s.",
     ]
