@@ -124,3 +124,24 @@ def test_celery_executor_puts_a_batch_of_ids_in_one_message(tmp_path):
         assert by_task == {"workers.tasks.publish_batch": [[4, 5, 6]], "workers.tasks.publish": [7]}
     finally:
         server.stop()
+
+
+def test_countdowns_count_from_the_moment_of_sending_not_the_start_of_the_tick(tmp_path, weibo):
+    """Claiming and sending many rows takes seconds on a loaded machine: the countdown of each
+    batch is what is left when it is sent, or the whole burst goes out that much late."""
+    url, _ = weibo
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=2)
+    write_content(tmp_path / "content", 3, url, channels=("weibo",), publish_at=start)
+    ticks = iter([start - timedelta(seconds=20)])  # the tick starts 20 s before the rows are due
+
+    def clock():  # ... and everything after its first reading happens 5 s later
+        return next(ticks, start - timedelta(seconds=15))
+
+    settings = Settings(state_dir=tmp_path / "state", content_dir=tmp_path / "content")
+    runtime = open_runtime(settings, shared="ledger", scheduling=SchedulingSettings(), clock=clock)
+    plan(tmp_path / "content", runtime)
+    executor = BatchRecorder()
+    tick(runtime, executor)
+    assert [(sorted(ids), countdown) for ids, countdown in executor.many] == [(sorted(ids), 15.0)
+                                                                           for ids, _ in executor.many]
+    assert len(executor.many) == 1 and len(executor.many[0][0]) == 3

@@ -68,6 +68,9 @@ def tick(runtime: Runtime, executor: Executor, *, now: datetime | None = None) -
     rows = ledger.claim_due(now, sched.window_seconds, sched.claim_limit, runtime.worker_name())
     submit_many = getattr(executor, "submit_many", None)
     for countdown, ids in batches(rows, now, sched.window_seconds, sched.publish_batch):
+        # Counted from now, not from the tick's start: claiming and sending a thousand rows
+        # takes seconds on a loaded machine, and every one of them would go out that much late.
+        countdown = max(0.0, countdown - (runtime.now() - now).total_seconds())
         if submit_many is not None and len(ids) > 1:
             submit_many(ids, countdown)
         else:
