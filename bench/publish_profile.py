@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler.disable()
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"{args.channel} on {args.database}: {len(rows)} publications in {elapsed:.2f} s "
-              f"({len(rows) / elapsed:.1f}/s in one process, profiler on), "
+              f"({len(rows) / elapsed:.1f}/s in one process{', profiler on' if not args.no_profile else ''}), "
               f"{statements[0] / len(rows):.1f} SQL statements per publication, "
               f"{1000 * cpu / len(rows):.1f} CPU ms per publication (this process: publish path and sandbox)")
         if not args.no_profile:
