@@ -17,6 +17,7 @@ Real photos from the sample content (3000×2000, 2400×1600, an EXIF-rotated one
 
 from __future__ import annotations
 
+import hashlib
 import io
 import statistics
 
@@ -24,6 +25,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from bench.ssim import ssim
+from publisher.render import images
 from publisher.render.images import prepare
 from tests.channels.render_fixtures import REPO
 
@@ -101,3 +103,18 @@ def test_ssim_tells_a_sharp_picture_from_a_blurred_one():
     with pytest.raises(ValueError):
         ssim(sharp, blurred.resize((601, 400)))
 
+
+def test_a_variant_from_an_earlier_pipeline_is_not_served_from_the_cache(tmp_path, monkeypatch):
+    """Cached variants carry the pipeline version: after a pipeline change (new bytes for the same
+    source and options) a process must not mix old cached bytes with freshly prepared ones."""
+    data = PHOTOS["forum-venue"].read_bytes()
+    cache = images.ImageCache(tmp_path)
+    monkeypatch.setattr(images, "PIPELINE", images.PIPELINE - 1)
+    old = cache.prepare(data, max_side=480, quality=82)
+    source_sha = hashlib.sha256(data).hexdigest()
+    assert cache.cached(source_sha, max_side=480, quality=82) == old
+    monkeypatch.undo()
+    assert cache.cached(source_sha, max_side=480, quality=82) is None
+    new = cache.prepare(data, max_side=480, quality=82)
+    assert new == prepare(data, max_side=480, quality=82)
+    assert cache.cached(source_sha, max_side=480, quality=82) == new
