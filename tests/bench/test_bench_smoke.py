@@ -48,13 +48,21 @@ def test_image_pipelines_make_three_outputs_and_report(monkeypatch):
     sources = image_bench.photos(1)
     with Image.open(io.BytesIO(sources[0])) as im:
         assert im.size == (1200, 800)
-    for pipeline in (image_bench.ours, image_bench.ours_bicubic, image_bench.naive, image_bench.floor):
+    for pipeline in (image_bench.ours, image_bench.ours_before, image_bench.naive, image_bench.floor):
         assert pipeline(sources[0]) > 1000
     times = image_bench.measure(sources, 1)
+    assert all(row["cpu"][0] > 0 and row["wall"][0] > 0 and len(row["load"]) == 2 for row in times.values())
+    similarity = image_bench.similarity(sources)
+    assert all(len(v) == 3 and all(0.5 < s <= 1.0 for s in v) for v in similarity.values())
     result = {"info": measure.machine(), "times": times, "photos": 1, "bytes": [len(sources[0])],
-              "load_after": measure.load(), "quick": True}
+              "load_after": measure.load(), "quick": True, "ssim": similarity}
     text = image_bench.report(result)
-    assert text.startswith(image_bench.SECTION) and "÷ floor" in text and "| ours |" in text
+    assert text.startswith(image_bench.SECTION) and "÷ floor (CPU)" in text and "| ours |" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 4 and f"| {image_bench.BEFORE} |" in text
+    # every row: CPU and wall (best / median), both ratios, and the load it ran under
+    assert all(len(row.split("|")) == 8 and row.split("|")[6].strip()[0].isdigit() for row in rows)
+    assert "SSIM" in text
 
 
 def test_site_bench_builds_a_tiny_corpus_full_incremental_and_noop(tmp_path):
