@@ -153,20 +153,59 @@ def attachment_refs(item: ContentItem) -> list[AttachmentRef]:
 
 
 # A plain image `![alt](src)` is not a link; without the backslash of an escaped `\![a](b.pdf)`,
-# which is one. Removing them only decides whether a body needs parsing at all.
+# which is one. Only used to decide whether a body needs parsing at all.
 _PLAIN_IMAGE = re.compile(r"(?<!\\)!\[[^\]\[]*\]\([^()]*\)")
+
+
+# What may follow `](` or a definition's `]:` before a link destination (spaces, one line break,
+# `<`), then the start of a destination that is never a file: a URL with a scheme or an anchor.
+_NOT_A_FILE = re.compile(r"[ \t]*\n?[ \t]*<?(?:https?://|mailto:|#)", re.IGNORECASE)
+# `[^label]:` (a label without spaces, backslashes or brackets, at a line's start or after a
+# quote marker) is a footnote definition or plain text, never a link reference definition: the
+# footnote rule comes before the reference rule and takes every such definition.
+_FOOTNOTE_LABEL = re.compile(r"(?:^|(?<=[ \t>]))\[\^[^\[\]\s\\]+$", re.MULTILINE)
+
+
+def _may_link_a_file(body: str) -> bool:
+    """False only when no link in `body` can lead to a file. A link's destination starts right
+    after a `](` (inline links) or a definition's `]:` (reference links; autolinks always have a
+    scheme), or is an HTML `<a href>`: each is looked at without parsing, and a URL with a scheme,
+    an anchor, a footnote or a plain picture's own `](` is not a file. Anything else (a relative
+    target, markup not read at a glance) means: parse."""
+    pictures = {body.find("](", m.start()) for m in _PLAIN_IMAGE.finditer(body)} if "![" in body else set()
+    for at in _find_all(body, "]("):
+        if at not in pictures and not _NOT_A_FILE.match(body, at + 2):
+            return True
+    for at in _find_all(body, "]:"):
+        if _FOOTNOTE_LABEL.search(body, body.rfind("\n", 0, at) + 1, at):
+            continue
+        if not _NOT_A_FILE.match(body, at + 2):
+            return True
+    if "<a" in body.lower():
+        # The parse looks for the same pattern in each raw HTML piece of the body.
+        return any(is_attachment_target(unquote(m.group(1).strip("\"'"))) for m in _HTML_ANCHOR.finditer(body))
+    return False
+
+
+def _find_all(text: str, needle: str):
+    at = text.find(needle)
+    while at != -1:
+        yield at
+        at = text.find(needle, at + 1)
 
 
 @lru_cache(maxsize=64)
 def _body_refs(body: str, body_line: int) -> tuple[AttachmentRef, ...]:
     """Cached: the check and each channel's renderer ask for the same body's references in turn;
-    most bodies link nothing but pictures and need no parse."""
-    if "](" in body:
-        linked = _PLAIN_IMAGE.sub("", body)
-        if "](" not in linked and "]:" not in linked and "<a" not in linked.lower() and "][" not in linked:
-            return ()
-    elif "]:" not in body and "<a" not in body.lower() and "][" not in body:
+    most bodies link nothing that could be a file (pictures, web links, footnotes) and need no
+    parse."""
+    if not _may_link_a_file(body):
         return ()
+    return _scan(body, body_line)
+
+
+def _scan(body: str, body_line: int) -> tuple[AttachmentRef, ...]:
+    """The references of a body, from a markdown-it-py parse."""
     lines = body.split("\n")
     refs: list[AttachmentRef] = []
     block_line = 0
