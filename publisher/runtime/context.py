@@ -58,6 +58,9 @@ class SchedulingSettings(BaseSettings):
     backoff_base_seconds: float = Field(15.0, ge=0)
     backoff_max_seconds: float = Field(1800.0, ge=0)
     local_threads: int = Field(4, ge=1)
+    # Each id of a batch runs in its own thread, so this is also how many requests one worker
+    # process may have open at a channel at once: at 32 (128 across the bench's 4 processes)
+    # the loaded sandbox answered after the 2 s read timeout and rows ended unconfirmed.
     publish_batch: int = Field(
         8, ge=1, description="publications due at the same second one Celery task carries at most"
     )
