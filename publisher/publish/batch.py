@@ -33,6 +33,8 @@ def _threads(size: int) -> ThreadPoolExecutor:
     global _pool
     with _guard:
         if _pool is None or _pool[0] != os.getpid() or _pool[1] < size:
+            if _pool is not None and _pool[0] == os.getpid():
+                _pool[2].shutdown(wait=False)  # its threads end once idle; running work finishes
             _pool = (os.getpid(), size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="publish"))
         return _pool[2]
 
