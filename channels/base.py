@@ -316,10 +316,17 @@ class Channel(ABC):
 
     def build_pages(self, content_root: Path, out: Path, *, now: datetime | None = None,
                     workers: int | None = None, image_dir: Path | None = None,
-                    items: list[ContentItem] | None = None, from_ledger: bool = False) -> Any:
+                    items: list[ContentItem] | None = None, from_ledger: bool = False, gate: Any = None) -> Any:
         """Build the whole website into `out`; returns a report with `pages`, `written`,
         `unchanged`, `removed` and `problems` (sentences for editors). `items`: exactly these
-        items (the ledger's published versions with `from_ledger`, every one of them live)."""
+        items (the ledger's published versions with `from_ledger`, every one of them live).
+
+        `gate` (without `items`: the build loads the items from the files itself): an object with
+        `key` (what its verdicts depend on besides the item's files; a verdict is remembered only
+        under the same key), `prepare()` (called once before the first item is judged) and
+        `judge(item, load_findings)` → (passes, this channel's rendition of the item or None),
+        called for every item that changed; an item that does not pass has no page, and the
+        report then also has `blocked` and `passed` counts."""
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不是网站，不能生成网页")

@@ -145,12 +145,13 @@ class SiteChannel(Channel):
         return "输出目录可写"
 
     def build_pages(self, content_root: Path, out: Path, *, now=None, workers=None, image_dir=None,
-                    items=None, from_ledger=False):
+                    items=None, from_ledger=False, gate=None):
         from channels.site.builder import build_site
         from channels.site.output import default_state_dir
 
         return build_site(content_root, self.context.matrix, out, now=now, items=items, state_dir=default_state_dir(out),
-                          workers=workers, config=self.config, image_dir=image_dir, from_ledger=from_ledger)
+                          workers=workers, config=self.config, image_dir=image_dir, from_ledger=from_ledger,
+                          gate=gate)
 
     def deploy_pages(self, out: Path) -> str:
         try:

@@ -29,7 +29,7 @@ from channels.site.output import (
     site_file,
     write_if_changed,
 )
-from channels.site.render import Entry, SiteRenderError, render_article
+from channels.site.render import ArticlePage, Entry, SiteRenderError, render_article
 from channels.site.sitemap import MAX_URLS
 from channels.site.visibility import is_live, visibility
 from publisher.content.findings import display_path
@@ -50,6 +50,8 @@ class BuildReport:
     pages: int = 0  # HTML pages on the site after the build
     rendered: int = 0  # items rendered this run (the rest came from the manifest)
     problems: list[str] = field(default_factory=list)  # skipped items, in Chinese
+    blocked: int = 0  # with a gate: items it kept off the site (checked now or before, unchanged since)
+    passed: int = 0  # with a gate: items it let through (live or not)
 
     @classmethod
     def of(cls, changes: Changes, manifest: Manifest, rendered: int = 0, problems: list[str] | None = None) -> BuildReport:
@@ -69,6 +71,10 @@ class RenderJob:
     quality: int
     now: datetime
     from_ledger: bool = False  # items are what the ledger holds as published: all of them are live
+    # Decides, in the worker, whether a loaded item may have a page at all (Channel.build_pages;
+    # the preview's "passes every check"); its `key` is part of the manifest's settings, so a
+    # verdict is reused only while the item's files and everything the gate depends on are unchanged.
+    gate: Any = None
 
 
 # What the manifest remembers of an item the ledger put on the site: live whatever its own dates
@@ -151,10 +157,19 @@ def item_key(source: bytes, folder: Path) -> str:
 
 
 def _render_one(job: RenderJob, item_id_: str, source: Path | ContentItem, key: str) -> dict[str, Any]:
+    page = None
     if isinstance(source, ContentItem):
         item = source
     else:
         item, findings = load_item(source, job.root, job.matrix)
+        if job.gate is not None:
+            passed, rendition = job.gate.judge(item, findings)
+            if not passed:
+                return {"key": key, "visibility": None, "blocked": True}
+            if rendition is not None and not rendition.payload.get("problem"):
+                # The site channel's own rendition (what its check rendered): this very page.
+                payload = rendition.payload
+                page = ArticlePage(Entry.from_dict(payload["entry"]), payload["html"], tuple(rendition.assets))
         if item is None:
             errors = "；".join(f.message for f in findings if f.is_error) or "无法读取"
             shown = display_path(source, job.root)
@@ -164,8 +179,9 @@ def _render_one(job: RenderJob, item_id_: str, source: Path | ContentItem, key: 
     if not is_live(record["visibility"], job.now):
         return record
     try:
-        page = render_article(item, job.matrix, image_cache=ImageCache(job.cache_dir), widths=job.widths,
-                              quality=job.quality)
+        # The gate may have rendered this very page already (the site's own check renders it).
+        page = page or render_article(item, job.matrix, image_cache=ImageCache(job.cache_dir), widths=job.widths,
+                                      quality=job.quality)
     except SiteRenderError as exc:
         return {"key": key, "visibility": record["visibility"], "problem": f"已跳过 {item.display_path}：{exc}"}
     files = {page.entry.path: write_if_changed(site_file(job.out, page.entry.path), page.html.encode())}
@@ -181,6 +197,20 @@ def _render_chunk(job: RenderJob, chunk: list[tuple[str, Path | ContentItem, str
     return [(iid, _render_one(job, iid, source, key)) for iid, source, key in chunk]
 
 
+_worker_job: RenderJob | None = None
+
+
+def _init_worker(job: RenderJob) -> None:
+    """The job travels once per worker process, not once per chunk (its matrix, the gate's context)."""
+    global _worker_job
+    _worker_job = job
+
+
+def _render_chunk_in_worker(chunk: list[tuple[str, Path | ContentItem, str]]) -> list[tuple[str, dict]]:
+    assert _worker_job is not None
+    return _render_chunk(_worker_job, chunk)
+
+
 def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, dict]:
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
@@ -188,8 +218,8 @@ def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, di
     size = max(8, len(todo) // (workers * 6))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     results: dict[str, dict] = {}
-    with worker_pool(workers) as pool:
-        for done in pool.map(_render_chunk, [job] * len(chunks), chunks):
+    with worker_pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
+        for done in pool.map(_render_chunk_in_worker, chunks):
             results.update(done)
     return results
 
@@ -254,22 +284,30 @@ def build_site(
     image_dir: Path | None = None,
     max_urls: int = MAX_URLS,
     from_ledger: bool = False,
+    gate: Any = None,
 ) -> BuildReport:
     """Build (or bring up to date) the site in `out` from every item live at `now`.
 
     `from_ledger=True`: `items` are exactly what the ledger holds as published on the site (see
-    publisher.publish.live); every one of them is live and nothing else is on the site."""
+    publisher.publish.live); every one of them is live and nothing else is on the site.
+    `gate` (items from the scan only): see RenderJob.gate."""
+    if gate is not None and items is not None:
+        raise ValueError("a gate judges the items the build loads itself")
     now = now or datetime.now(matrix.tz)
     config = config or SiteConfig()
     state_dir = state_dir or default_state_dir(out)
     out.mkdir(parents=True, exist_ok=True)
     with locked(state_dir):
         manifest = Manifest.load(state_dir)
-        settings = input_hash(settings_key(matrix), config.image_widths, config.image_quality)
+        settings = input_hash(settings_key(matrix), config.image_widths, config.image_quality,
+                              *([gate.key] if gate is not None else []))
         previous = manifest.items if manifest.settings == settings else {}
-        job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now, from_ledger)
+        job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now, from_ledger,
+                        gate)
 
         records, todo = _plan(root, items, previous, now, out, from_ledger)
+        if gate is not None and todo:
+            gate.prepare()
         rendered = _render_all(job, [(iid, source, key) for iid, source, key, _ in todo], workers)
         for iid, _source, _key, quick in todo:
             rendered[iid]["quick"] = quick
@@ -281,9 +319,13 @@ def build_site(
         entries: list[Entry] = []
         owner: dict[str, str] = {}
         overwritten: set[str] = set()
+        blocked = 0
         for iid in sorted(records):
             record = records[iid]
             files = record.get("files") or {}
+            if record.get("blocked"):
+                blocked += 1
+                continue
             if record.get("problem"):
                 problems.append(record["problem"])
                 continue
@@ -324,7 +366,10 @@ def build_site(
         manifest.items, manifest.settings = records, settings
         if dirty:  # a no-op build does not rewrite a large manifest
             manifest.save(state_dir)
-    return BuildReport.of(changes, manifest, rendered=len(todo), problems=problems)
+    report = BuildReport.of(changes, manifest, rendered=len(todo), problems=problems)
+    if gate is not None:
+        report.blocked, report.passed = blocked, len(records) - blocked
+    return report
 
 
 def _discard(out: Path, writer: SiteWriter, files: dict, record: dict) -> None:
