@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """重新生成门户网站：页面只来自发布台账中已在网站发布、未撤稿、未过下线时间的稿件。"""
         from channels.errors import ChannelError
-        from publisher.publish.website import NoWebsite, build_preview, build_website, freeze_reason
+        from publisher.cli.site_preview import build_checked_preview
+        from publisher.publish.website import NoWebsite, build_website, freeze_reason
         from publisher.render.renditions import RenderingError
 
         workspace = open_workspace(content)
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise fail(str(exc)) from None
         started = time.perf_counter()
-        make = build_preview if preview else build_website
+        make = build_checked_preview if preview else build_website
         try:
             built = make(workspace.root, workspace.matrix, workspace.settings, out=out, now=moment, workers=workers)
         except (NoWebsite, RenderingError) as exc:
