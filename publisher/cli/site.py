@@ -1,4 +1,6 @@
 """`publisher site build [--out DIR] [--deploy] [--preview]`: the website rebuilt from the ledger.
+(`publisher site build` without --deploy usually runs through the light entry,
+publisher/cli/site_build.py, which prints the same report; this command takes the rest.)
 
 The site's pages are exactly the website account's publications the ledger holds as published
 (not retracted, not expired; publisher.publish.website). `--preview` builds from the working
@@ -12,8 +14,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from publisher.cli.common import EXIT_FINDINGS, console, err_console, fail, open_workspace
+from publisher.cli.site_build import report_lines
 from publisher.content.timeparse import parse_local_datetime
 
 
@@ -49,19 +53,12 @@ def register(app: typer.Typer) -> None:
             built = make(workspace.root, workspace.matrix, workspace.settings, out=out, now=moment, workers=workers)
         except (NoWebsite, RenderingError) as exc:
             raise fail(str(exc)) from None
-        report, target = built.report, built.folder
-        seconds = time.perf_counter() - started
-        for problem in report.problems:
-            err_console.print(f"[yellow]警告：[/yellow]{problem}")
-        if built.blocked:
-            err_console.print(f"[yellow]警告：[/yellow]{built.blocked} 个条目未通过检查，预览中没有它们的页面（详见 publisher check）")
-        label = "本地预览已生成（不会部署）" if preview else "网站已按发布台账生成"
-        console.print(
-            f"{label}：{target}（{report.pages} 个页面；写入 {len(report.written)} 个文件，"
-            f"未变 {len(report.unchanged)} 个，删除 {len(report.removed)} 个；用时 {seconds:.2f} 秒）"
-        )
-        if not preview and not built.live:
-            console.print("发布台账中还没有已在网站发布的稿件（先运行 publisher run 发布到期稿件）")
+        target = built.folder
+        warnings, lines = report_lines(built, preview, time.perf_counter() - started)
+        for warning in warnings:
+            err_console.print(f"[yellow]警告：[/yellow]{escape(warning)}")
+        for line in lines:
+            console.print(escape(line))
         if run_deploy:
             frozen = freeze_reason(workspace.matrix, workspace.settings)
             if frozen is not None:
