@@ -20,6 +20,7 @@ import stat as stat_module
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
@@ -337,6 +338,7 @@ class ImageCache:
         _write_atomic(path, result.data)
         meta = f"{result.media_type} {result.width} {result.height} {len(result.data)} {result.digest}"
         _write_atomic(path.with_suffix(".meta"), meta.encode())
+        _RECENT_VARIANTS.put((self.folder, key), result)
         return result
 
     def cached(self, source_sha: str, **options) -> PreparedImage | None:
@@ -344,21 +346,26 @@ class ImageCache:
         if self.folder is None:
             return None
         key = self._key(source_sha, options)
+        found = _RECENT_VARIANTS.get((self.folder, key))
+        if found is not None:
+            return found
         path = self.folder / key[:2] / key
         try:
             fields = path.with_suffix(".meta").read_text().split()
             data = path.read_bytes()
             if len(fields) == 5 and int(fields[3]) == len(data):
-                return PreparedImage(data, fields[0], int(fields[1]), int(fields[2]), fields[4])
-            # A meta file from before digests were kept (or one that does not match the variant's
-            # size): hash the bytes, and keep the digest for the next render.
-            media_type, w, h = fields[:3]
-            found = PreparedImage(data, media_type, int(w), int(h), hashlib.sha256(data).hexdigest())
-            meta = f"{media_type} {int(w)} {int(h)} {len(data)} {found.digest}"
-            _write_atomic(path.with_suffix(".meta"), meta.encode())
-            return found
+                found = PreparedImage(data, fields[0], int(fields[1]), int(fields[2]), fields[4])
+            else:
+                # A meta file from before digests were kept (or one that does not match the
+                # variant's size): hash the bytes, and keep the digest for the next render.
+                media_type, w, h = fields[:3]
+                found = PreparedImage(data, media_type, int(w), int(h), hashlib.sha256(data).hexdigest())
+                meta = f"{media_type} {int(w)} {int(h)} {len(data)} {found.digest}"
+                _write_atomic(path.with_suffix(".meta"), meta.encode())
         except (OSError, ValueError):
             return None
+        _RECENT_VARIANTS.put((self.folder, key), found)
+        return found
 
     def source(self, path: Path, name: str) -> SourcePicture:
         """What rendering needs to know of a located picture file (`locate_local`): its sha256,
@@ -449,6 +456,40 @@ class SourcePicture:
     # made next need not read the file again. Not kept anywhere beyond this object.
     data: bytes | None = field(default=None, repr=False, compare=False)
 
+
+class _RecentVariants:
+    """The variants this process took from (or put into) an image cache lately, up to a byte
+    budget: an item's accounts of one channel (two WeChat accounts: the same cover, thumb and body
+    pictures), and a picture many items share, are read from disk once. A variant's key is its
+    source's content hash and the settings, so what is kept can never be stale."""
+
+    def __init__(self, budget: int = 48 * 1024 * 1024):
+        self.budget, self.used = budget, 0
+        self.entries: OrderedDict[tuple, PreparedImage] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> PreparedImage | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, image: PreparedImage) -> None:
+        if len(image.data) > self.budget // 8:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.used -= len(old.data)
+            self.entries[key] = image
+            self.used += len(image.data)
+            while self.used > self.budget:
+                _, dropped = self.entries.popitem(last=False)
+                self.used -= len(dropped.data)
+
+
+_RECENT_VARIANTS = _RecentVariants()
 
 # Sources met in this process, by file identity: (sha256, format, width, height).
 _SOURCES: dict[tuple[int, ...], tuple[str, str, int, int]] = {}

@@ -23,6 +23,18 @@ def jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (320, 200)) -> by
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def fresh_memos(monkeypatch):
+    """Each test starts without what earlier ones left in this process's memos."""
+    monkeypatch.setattr(images, "_RECENT_VARIANTS", images._RecentVariants())
+    monkeypatch.setattr(images, "_SOURCES", {})
+
+
+def forget_variants():
+    images._RECENT_VARIANTS.entries.clear()
+    images._RECENT_VARIANTS.used = 0
+
+
 @pytest.fixture
 def settle_now(monkeypatch):
     """Remember files by identity at once (normally only files unchanged for 2 s are)."""
@@ -46,6 +58,7 @@ def test_meta_without_digest_is_hashed_and_upgraded(tmp_path):
     key = cache._key(hashlib.sha256(data).hexdigest(), {"max_side": 100, "quality": 80})
     meta = tmp_path / "cache" / key[:2] / f"{key}.meta"
     meta.write_text(f"{made.media_type} {made.width} {made.height}")  # the format before digests
+    forget_variants()
     found = cache.cached(hashlib.sha256(data).hexdigest(), max_side=100, quality=80)
     assert found is not None and found.sha256 == hashlib.sha256(made.data).hexdigest()
     assert meta.read_text().split()[3:] == [str(len(made.data)), found.sha256]
@@ -58,6 +71,7 @@ def test_meta_whose_size_does_not_match_the_variant_is_not_trusted(tmp_path):
     key = cache._key(hashlib.sha256(data).hexdigest(), {"max_side": 100, "quality": 80})
     variant = tmp_path / "cache" / key[:2] / key
     variant.write_bytes(made.data + b"x")
+    forget_variants()
     found = cache.cached(hashlib.sha256(data).hexdigest(), max_side=100, quality=80)
     assert found is not None and found.sha256 == hashlib.sha256(made.data + b"x").hexdigest()
 
@@ -89,9 +103,8 @@ def test_a_just_written_picture_is_not_remembered(tmp_path):
     cache = ImageCache(tmp_path / "cache")
     picture = tmp_path / "photo.jpg"
     picture.write_bytes(jpeg((1, 2, 3)))
-    before = len(images._SOURCES)
     assert cache.source(picture, "photo.jpg").data is not None  # read, not remembered
-    assert len(images._SOURCES) == before
+    assert images._SOURCES == {}
     assert not (tmp_path / "cache" / "sources").exists()
 
 
@@ -158,3 +171,17 @@ def test_a_folder_replaced_by_a_link_is_resolved_again(tmp_path):
     with pytest.raises(ImageProblem) as problem:
         locate_local(link, "photo.jpg")
     assert problem.value.code == "image-missing"
+
+
+def test_recent_variants_are_per_cache_folder_and_within_their_budget(tmp_path):
+    data = jpeg((9, 9, 9))
+    sha = hashlib.sha256(data).hexdigest()
+    one, two = ImageCache(tmp_path / "one"), ImageCache(tmp_path / "two")
+    made = one.prepare(data, max_side=50, quality=80)
+    assert one.cached(sha, max_side=50, quality=80) is made  # from memory
+    assert two.cached(sha, max_side=50, quality=80) is None  # another cache folder: its own files
+    recent = images._RecentVariants(budget=8 * len(made.data))
+    for n in range(10):
+        recent.put(("f", n), made)
+    assert recent.used <= recent.budget and len(recent.entries) == 8
+    assert recent.get(("f", 0)) is None and recent.get(("f", 9)) is made
