@@ -88,7 +88,7 @@ def section(info: dict[str, str], n: int, command: str, runs: list[Run], extra: 
     met = check.seconds <= TARGET_SECONDS and (check.tree_mb or check.peak_mb) <= TARGET_MB
     rows = "\n".join(
         f"| {r.label} | {r.seconds:.1f} | {r.cpu_seconds:.1f} | {r.peak_mb:.0f} | "
-        f"{'' if r.tree_mb is None else f'{r.tree_mb:.0f}'} | {r.note} |"
+        f"{'' if r.tree_mb is None else f'{r.tree_mb:.0f}'} | {r.load} | {r.note} |"
         for r in runs
     )
     return f"""{SECTION}
@@ -103,8 +103,8 @@ def section(info: dict[str, str], n: int, command: str, runs: list[Run], extra: 
   CPU s ÷ {info['nproc']} CPUs ≈ {check.cpu_seconds / int(info['nproc']):.1f} s is what the check would need
   with the CPUs to itself (an estimate, not a measurement)
 
-| run | wall s | CPU s | peak RSS, largest process MB | peak RSS, all processes MB | note |
-| --- | ---: | ---: | ---: | ---: | --- |
+| run | wall s | CPU s (all processes) | peak RSS, largest process MB | peak RSS, all processes MB | load (1 min) before→after | note |
+| --- | ---: | ---: | ---: | ---: | --- | --- |
 {rows}
 
 {extra}"""
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         tree = "" if run.tree_mb is None else f", {run.tree_mb:.0f} MB all processes"
         print(f"{run.label:<36} {run.seconds:7.1f} s wall {run.cpu_seconds:7.1f} s CPU"
-              f"  {run.peak_mb:6.0f} MB largest{tree}  {run.note}")
+              f"  {run.peak_mb:6.0f} MB largest{tree}  load {run.load}  {run.note}")
     extra = ""
     if check.seconds > TARGET_SECONDS or (check.tree_mb or check.peak_mb) > TARGET_MB:
         extra = profile(args.corpus, args.profile_items)

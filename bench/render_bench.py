@@ -92,7 +92,7 @@ def report(result: dict) -> str:
     rows = result["rows"]
     floor = rows["floor"].best
     lines = [
-        "| run | best wall s | median wall s | CPU s | peak MB (all processes) | wall ÷ floor | CPU ÷ floor | load (1 min) before→after | note |",
+        "| run | best wall s | median wall s | CPU s (all processes) | peak MB (all processes) | wall ÷ floor | CPU ÷ floor | load (1 min) before→after | note |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in rows.values():
