@@ -164,3 +164,20 @@ def test_pool_and_single_process_agree(corpus: Path, report: CheckReport):
     finally:
         runner.POOL_THRESHOLD = threshold
     assert [f.to_dict() for f in pooled.findings] == [f.to_dict() for f in report.findings]
+
+
+
+def test_the_pool_preloads_every_built_in_channel():
+    """The fork server imports publisher.checks.preload before forking check workers; a built-in
+    channel missing there would be imported by every worker again (slower, same findings)."""
+    import subprocess
+    import sys
+
+    from channels.registry import _BUILTIN
+    from publisher.checks import preload, runner
+
+    assert [preload.__name__] == runner._PRELOAD
+    modules = {target.split(":")[0] for target in _BUILTIN.values()} | {"publisher.checks.runner"}
+    code = f"import sys, {preload.__name__}; print(sorted(m for m in {sorted(modules)!r} if m not in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
