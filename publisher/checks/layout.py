@@ -84,6 +84,9 @@ def _date_findings(item: ContentItem, line: str, number: int) -> list[Finding]:
     return []
 
 
+_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
 def check_layout(item: ContentItem, ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     number = repeated_title_line(item.body, _titles(item))
@@ -96,7 +99,7 @@ def check_layout(item: ContentItem, ctx: CheckContext) -> list[Finding]:
     in_code = False
     block: str | None = None
     for offset, line in enumerate(item.body.split("\n")):
-        if re.match(r"^ {0,3}(`{3,}|~{3,})", line):
+        if _CODE_FENCE.match(line):
             in_code = not in_code
             continue
         match = _FENCE.match(line)

@@ -46,7 +46,12 @@ _DOC = (
     r"|密件|件|(?:会|會)(?:议|議)(?:纪要|精神)?"
 )
 
-MARKINGS = re.compile("|".join(f"(?:{p})" for p in (
+# Every character a marking below can start with (a level: 绝絕机機秘 核心/普通商密 商密 密级;
+# an internal label: 内內; a bracket; 请請勿外传, 仅僅供/限, 此件不公开; a line's leading space or
+# Markdown marks). The lookahead is the same test at each position the scan tries, answered
+# without trying each alternative: a fifth of the time on news text, the same matches.
+_FIRST = r"[\s#>*_【\[（(〔［绝絕机機秘核普商密内內请請仅僅此]"
+MARKINGS = re.compile(f"(?={_FIRST})(?:" + "|".join(f"(?:{p})" for p in (
     rf"(?:{_LEVEL}){_SPACE}{_STAR}{_SPACE}(?:{_TERM})?",  # 机密★10年, 绝密★长期, 秘密★
     # An ASCII * stands for the star only before a term (elsewhere it is Markdown emphasis).
     rf"(?:{_LEVEL}){_SPACE}\*{_SPACE}(?:{_TERM})",
@@ -56,7 +61,7 @@ MARKINGS = re.compile("|".join(f"(?:{p})" for p in (
     rf"(?m:^[\s#>*_]*(?:{_LEVEL}|{_INTERNAL}){_SPACE}[*_]*[\s\u3000]*$)",  # a line that is only 机密
     rf"密(?:级|級){_SPACE}[:：]{_SPACE}(?:{_LEVEL}|(?:内|內)部)",  # 密级：机密
     r"(?:请|請)勿外(?:传|傳)|(?:仅|僅)(?:供|限)(?:内|內)部(?:参考|參考|(?:传|傳)(?:阅|閱))|此件不公开",
-)))
+)) + ")")
 
 MENTIONS = re.compile(
     rf"(?:{_TOP})(?:级|級)?的?(?:{_DOC})|(?:{_TOP})(?:级|級)|秘{_SPACE}密(?:级|級)的?(?:{_DOC})?"

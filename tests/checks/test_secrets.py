@@ -66,3 +66,31 @@ def test_configured_marker_inside_a_builtin_marking_is_reported_once(make_item):
     item = make_item(item_text(body="内部资料　请勿外传\n"), matrix)
     findings = run_item_checks(item, CheckContext.build(matrix))
     assert [(f.code, f.line) for f in findings] == [("secret-marker", 18)]
+
+
+def test_the_first_character_screen_finds_exactly_what_the_markings_find():
+    """MARKINGS starts with a lookahead of every character a marking can start with; on random
+    text built from the markings' own pieces it finds the same spans as the alternatives alone."""
+    import random
+    import re
+
+    from publisher.checks import secrets
+
+    head = f"(?={secrets._FIRST})(?:"
+    assert secrets.MARKINGS.pattern.startswith(head) and secrets.MARKINGS.pattern.endswith(")")
+    alone = re.compile(secrets.MARKINGS.pattern[len(head):-1])
+    pieces = ["绝", "絕", "机", "機", "秘", "密", "核心", "普通", "商", "★", "☆", "＊", "*", "_", "#", ">", " ",
+              "\u3000", "\n", "\t", "10", "三", "年", "个月", "長期", "长期", "内", "內", "部", "资料", "材料", "文件",
+              "刊物", "传阅", "注意保存", "请勿外传", "請勿", "仅供", "僅限", "内部参考", "此件不公开", "【", "】", "[",
+              "]", "（", "）", "(", ")", "〔", "〕", "［", "］", "级", "級", "：", ":", "会议", "的", "a", "1", "，", "。",
+              "内部资料", "內部文件", "机密", "機密", "秘密", "絕密", "绝　密", "商密", "核心商密", "普通商密", "密级",
+              "請勿外傳", "\n  ", "\n# ", "\n> ", "\n* "]
+    # (Each character of the screen matters: without any one of them, this finds a difference.)
+    rng = random.Random(17)
+    found = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        expected = [m.span() for m in alone.finditer(text)]
+        assert [m.span() for m in secrets.MARKINGS.finditer(text)] == expected, text
+        found += bool(expected)
+    assert found > 200  # the pieces do make markings
