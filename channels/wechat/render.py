@@ -24,8 +24,8 @@ from channels.wechat.theme import (
     MAX_HTML_DEPTH,
     is_wechat_article,
     load_theme,
-    nesting_depth,
     style_for_wechat,
+    too_deep,
 )
 from publisher.content.attachments import Attachment, published_attachments
 from publisher.content.model import ContentItem, TargetSpec
@@ -365,8 +365,8 @@ def render_article(item: ContentItem, config: WeChatConfig, context: RenderConte
     attachments = published_attachments(item, context.matrix)
     content = article_html(item, body_images, config.theme, attachments,
                            article_url(item, context.matrix) if attachments else "")
-    depth = nesting_depth(content)
-    if depth > MAX_HTML_DEPTH:
+    depth = too_deep(content)
+    if depth is not None:
         notes.append(Note("wechat-too-deep", f"正文的层级嵌套过深（{depth} 层，上限 {MAX_HTML_DEPTH} 层），请简化正文中的 HTML"))
     cover_assets, cover_fields, cover_notes = _cover(item, images, body_images)
     if spec.content_source_url:

@@ -99,10 +99,19 @@ def nesting_depth(html: str) -> int:
     return deepest
 
 
+def too_deep(html: str) -> int | None:
+    """The nesting depth of `html` when it is over MAX_HTML_DEPTH, else None. Every level opens
+    with a `<`: markup with no more of them than the limit is not counted at all."""
+    if html.count("<") <= MAX_HTML_DEPTH:
+        return None
+    depth = nesting_depth(html)
+    return depth if depth > MAX_HTML_DEPTH else None
+
+
 def style_for_wechat(html: str, theme: str) -> str:
     """Inline the theme into `html`, then keep only what WeChat keeps (no class, id, script)."""
     css, _ = load_theme(theme)
-    inlined = html if nesting_depth(html) > MAX_HTML_DEPTH else _inliner().inline_fragment(html, css)
+    inlined = html if too_deep(html) else _inliner().inline_fragment(html, css)
     return nh3.clean(
         inlined,
         tags=WECHAT_TAGS,

@@ -271,6 +271,20 @@ def test_body_over_the_limit_is_reported(tmp_path):
     assert "第 119 段" in rendition.payload["content"]  # nothing was cut
 
 
+@pytest.mark.parametrize(("levels", "reported"), [(200, False), (300, True)])
+def test_nesting_past_the_limit_is_reported_with_its_depth(tmp_path, levels, reported):
+    body = "<blockquote>" * levels + "深处的文字" + "</blockquote>" * levels + "\n"
+    root = make_root(tmp_path, "2026/11/deep", FRONT + "\ncover: c.jpg", body, {"c.jpg": jpeg(300, 200)})
+    _, rendition, findings = wechat(root, "2026/11/deep")
+    deep = [f for f in findings if f.code == "wechat-too-deep"]
+    assert "深处的文字" in rendition.payload["content"]
+    if reported:
+        assert len(deep) == 1 and "（301 层，上限 256 层）" in deep[0].message  # and the article's section
+        assert "style=" not in rendition.payload["content"].split("深处")[0][-200:]  # not inlined
+    else:
+        assert deep == []
+
+
 # --- determinism -------------------------------------------------------------------------------
 
 def test_same_item_same_bytes_with_and_without_cache(tmp_path):
