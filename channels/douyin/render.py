@@ -8,13 +8,19 @@ in memory and beside the prepared-image cache, so only the first render of an it
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 
 from channels.base import Asset, RenderContext
 from channels.douyin.config import DouyinConfig
 from channels.douyin.script import Note, storyboard, target_options
-from channels.douyin.video import cache_for, render_video
 from publisher.content.model import ContentItem
+
+# The encoder (channels/douyin/video.py: PyAV and NumPy, ≈ 0.5 s to import) is loaded on the first
+# 抖音 render, not by every process that loads the channel registry (checks and renders of the
+# other channels). Without PyAV the channel still fails to load, as before.
+if importlib.util.find_spec("av") is None or importlib.util.find_spec("numpy") is None:
+    raise ImportError("抖音视频需要 PyAV 和 NumPy（pip install av numpy）")
 
 VIDEO_ROLE = "video"
 
@@ -34,6 +40,8 @@ def render_post(item: ContentItem, config: DouyinConfig, account_name: str, cont
     folder = None
     if context.image_cache is not None and context.image_cache.folder is not None:
         folder = context.image_cache.folder / "douyin-video"
+    from channels.douyin.video import cache_for, render_video
+
     video = render_video(board, config, cache_for(folder))
     name = f"video/{video.key[:16]}.mp4"
     assets = [
