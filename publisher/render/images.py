@@ -332,12 +332,13 @@ class ImageCache:
         path = self.folder / key[:2] / key
         path.parent.mkdir(parents=True, exist_ok=True)
         # Several processes (build workers, Celery workers) may prepare the same picture at once:
-        # each writes its own temporary file, and both files appear whole or not at all. The meta
-        # file (written last) holds the variant's size and sha256, so a render that takes the
-        # variant from the cache need not hash its bytes again.
+        # each writes its own temporary file, and every file appears whole or not at all. Beside
+        # the meta file (format unchanged: older versions sharing the cache still read it), a
+        # `.sha256` file holds the variant's size and digest, so a render that takes the variant
+        # from the cache need not hash its bytes again.
         _write_atomic(path, result.data)
-        meta = f"{result.media_type} {result.width} {result.height} {len(result.data)} {result.digest}"
-        _write_atomic(path.with_suffix(".meta"), meta.encode())
+        _write_atomic(path.with_suffix(".meta"), f"{result.media_type} {result.width} {result.height}".encode())
+        _write_atomic(path.with_suffix(".sha256"), f"{len(result.data)} {result.digest}".encode())
         _RECENT_VARIANTS.put((self.folder, key), result)
         return result
 
@@ -352,17 +353,27 @@ class ImageCache:
         path = self.folder / key[:2] / key
         try:
             fields = path.with_suffix(".meta").read_text().split()
+            if len(fields) not in (3, 5):  # 5: "type w h size sha256", written for a few hours
+                return None
+            media_type, w, h = fields[:3]
             data = path.read_bytes()
-            if len(fields) == 5 and int(fields[3]) == len(data):
-                found = PreparedImage(data, fields[0], int(fields[1]), int(fields[2]), fields[4])
-            else:
-                # A meta file from before digests were kept (or one that does not match the
-                # variant's size): hash the bytes, and keep the digest for the next render.
-                media_type, w, h = fields[:3]
-                found = PreparedImage(data, media_type, int(w), int(h), hashlib.sha256(data).hexdigest())
-                meta = f"{media_type} {int(w)} {int(h)} {len(data)} {found.digest}"
-                _write_atomic(path.with_suffix(".meta"), meta.encode())
+            if len(fields) == 5:  # back to the format every version reads
+                _write_atomic(path.with_suffix(".meta"), f"{media_type} {w} {h}".encode())
+        except OSError:
+            return None
+        try:
+            size, digest = path.with_suffix(".sha256").read_text().split()
+            known = int(size) == len(data) and len(digest) == 64
         except (OSError, ValueError):
+            known = False
+        if not known:
+            # A variant prepared before digests were kept (or whose digest file does not match
+            # its size): hash the bytes, and keep the digest for the next render.
+            digest = hashlib.sha256(data).hexdigest()
+            _write_atomic(path.with_suffix(".sha256"), f"{len(data)} {digest}".encode())
+        try:
+            found = PreparedImage(data, media_type, int(w), int(h), digest)
+        except ValueError:
             return None
         _RECENT_VARIANTS.put((self.folder, key), found)
         return found

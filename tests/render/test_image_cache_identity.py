@@ -1,6 +1,6 @@
 """The image cache's shortcuts never give a stale or wider answer than reading the file would:
-pictures known by file identity (device, inode, size, mtime, ctime), variants' digests kept in
-their meta files, item folders' real paths reused only while they lead to the same directory."""
+pictures known by file identity (device, inode, size, mtime, ctime), variants' digests kept
+beside them, item folders' real paths reused only while they lead to the same directory."""
 
 from __future__ import annotations
 
@@ -51,20 +51,23 @@ def test_variant_digest_comes_from_the_meta_and_matches_the_bytes(tmp_path):
     assert again.digest == made.digest == again.sha256
 
 
-def test_meta_without_digest_is_hashed_and_upgraded(tmp_path):
+def test_variant_without_digest_is_hashed_and_its_digest_kept(tmp_path):
     cache = ImageCache(tmp_path / "cache")
     data = jpeg((20, 200, 30))
     made = cache.prepare(data, max_side=100, quality=80)
     key = cache._key(hashlib.sha256(data).hexdigest(), {"max_side": 100, "quality": 80})
     meta = tmp_path / "cache" / key[:2] / f"{key}.meta"
-    meta.write_text(f"{made.media_type} {made.width} {made.height}")  # the format before digests
+    # The meta file keeps the format older versions read (they may share the cache).
+    assert meta.read_text() == f"{made.media_type} {made.width} {made.height}"
+    sidecar = meta.with_suffix(".sha256")
+    sidecar.unlink()  # as an older version leaves a variant
     forget_variants()
     found = cache.cached(hashlib.sha256(data).hexdigest(), max_side=100, quality=80)
     assert found is not None and found.sha256 == hashlib.sha256(made.data).hexdigest()
-    assert meta.read_text().split()[3:] == [str(len(made.data)), found.sha256]
+    assert sidecar.read_text().split() == [str(len(made.data)), found.sha256]
 
 
-def test_meta_whose_size_does_not_match_the_variant_is_not_trusted(tmp_path):
+def test_digest_whose_size_does_not_match_the_variant_is_not_trusted(tmp_path):
     cache = ImageCache(tmp_path / "cache")
     data = jpeg((20, 20, 200))
     made = cache.prepare(data, max_side=100, quality=80)
