@@ -470,7 +470,7 @@ class SourcePicture:
 
 class _RecentVariants:
     """The variants this process took from (or put into) an image cache lately, up to a byte
-    budget: an item's accounts of one channel (two WeChat accounts: the same cover, thumb and body
+    budget: an item's accounts of one channel (two accounts of a channel: the same cover, thumb and body
     pictures), and a picture many items share, are read from disk once. A variant's key is its
     source's content hash and the settings, so what is kept can never be stale."""
 
