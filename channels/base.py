@@ -326,7 +326,9 @@ class Channel(ABC):
         under the same key), `prepare()` (called once before the first item is judged) and
         `judge(item, load_findings)` → (passes, this channel's rendition of the item or None),
         called for every item that changed; an item that does not pass has no page, and the
-        report then also has `blocked` and `passed` counts."""
+        report then also has `blocked` and `passed` counts, `owned` (files on the site) and
+        `inputs` (what the build read and wrote, to tell by stat alone that nothing changed
+        since: see channels/site/builder.py, BuildReport.inputs) or None."""
         from channels.errors import NotSupported
 
         raise NotSupported(f"{self.title}不是网站，不能生成网页")

@@ -19,6 +19,7 @@ from typing import Any
 from channels.site.config import SiteConfig
 from channels.site.indexes import settings_key, write_indexes
 from channels.site.output import (
+    MANIFEST_NAME,
     Changes,
     Manifest,
     SiteWriter,
@@ -52,6 +53,12 @@ class BuildReport:
     problems: list[str] = field(default_factory=list)  # skipped items, in Chinese
     blocked: int = 0  # with a gate: items it kept off the site (checked now or before, unchanged since)
     passed: int = 0  # with a gate: items it let through (live or not)
+    owned: int = 0  # files on the site after the build (what a no-op build reports as unchanged)
+    # With `record_inputs`: what this build read and wrote, for a caller that wants to know
+    # later, by stat alone, that nothing changed since (see `_scan`): {"items": [(folder, mtime,
+    # [(name, size, mtime)])], "out": [(folder, mtime)], "manifest": (path, size, mtime),
+    # "next_change": the first instant (epoch seconds) an item's dates put it on or off the site}.
+    inputs: dict | None = None
 
     @classmethod
     def of(cls, changes: Changes, manifest: Manifest, rendered: int = 0, problems: list[str] | None = None) -> BuildReport:
@@ -108,18 +115,27 @@ class Source:
         return input_hash(digest, [f for f in self.signature if f[0] != ITEM_FILE])
 
 
-def _scan(root: Path) -> list[Source]:
+def _scan(root: Path, record: list | None = None) -> list[Source]:
     """Every item folder under items/ with its files' stats, in one pass of scandir (no rglob,
-    no resolve: this runs on every build over every item)."""
+    no resolve: this runs on every build over every item).
+
+    `record`: gets (folder, its mtime taken before listing it, [(file name, size, mtime)]) for
+    every folder walked — what a later run can compare by stat alone (no listing) to know that
+    nothing under items/ changed since (a folder's mtime moves when an entry is added, removed
+    or renamed in it; a file's own stat when it is rewritten)."""
     base = os.path.join(root, ITEMS_DIR)
     found: list[Source] = []
 
     def walk(folder: str, rel: str, owner: Source | None, prefix: str) -> None:
         try:
+            mtime = os.stat(folder).st_mtime_ns if record is not None else 0
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError:
             return
+        here: list[tuple[str, int, int]] = []
+        if record is not None:
+            record.append((folder, mtime, here))
         for entry in entries:
             if entry.name == ITEM_FILE:
                 owner = Source(rel, entry.path, [])
@@ -136,6 +152,7 @@ def _scan(root: Path) -> list[Source]:
                 except OSError:
                     continue
                 owner.signature.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+                here.append((entry.name, stat.st_size, stat.st_mtime_ns))
 
     walk(base, "", None, "")
     for source in found:
@@ -225,7 +242,7 @@ def _render_all(job: RenderJob, todo: list, workers: int | None) -> dict[str, di
 
 
 def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: datetime, out: Path,
-          from_ledger: bool = False):
+          from_ledger: bool = False, record: list | None = None):
     """(records reused from the manifest, items to render as (id, source, key, quick))."""
     reused: dict[str, dict] = {}
     todo: list[tuple[str, Path | ContentItem, str, str]] = []
@@ -240,7 +257,7 @@ def _plan(root: Path, items: list[ContentItem] | None, previous: dict, now: date
             else:
                 reused[item.id] = old
         return reused, todo
-    for source in _scan(root):
+    for source in _scan(root, record):
         old = previous.get(source.id)
         quick = source.quick
         if old is not None and old.get("quick") == quick:
@@ -285,12 +302,13 @@ def build_site(
     max_urls: int = MAX_URLS,
     from_ledger: bool = False,
     gate: Any = None,
+    record_inputs: bool = False,
 ) -> BuildReport:
     """Build (or bring up to date) the site in `out` from every item live at `now`.
 
     `from_ledger=True`: `items` are exactly what the ledger holds as published on the site (see
     publisher.publish.live); every one of them is live and nothing else is on the site.
-    `gate` (items from the scan only): see RenderJob.gate."""
+    `gate` (items from the scan only): see RenderJob.gate; the report then has `inputs` too."""
     if gate is not None and items is not None:
         raise ValueError("a gate judges the items the build loads itself")
     now = now or datetime.now(matrix.tz)
@@ -305,7 +323,8 @@ def build_site(
         job = RenderJob(root, matrix, out, image_dir or state_dir / "images", tuple(config.image_widths), config.image_quality, now, from_ledger,
                         gate)
 
-        records, todo = _plan(root, items, previous, now, out, from_ledger)
+        scanned: list | None = [] if (record_inputs or gate is not None) and items is None else None
+        records, todo = _plan(root, items, previous, now, out, from_ledger, scanned)
         if gate is not None and todo:
             gate.prepare()
         rendered = _render_all(job, [(iid, source, key) for iid, source, key, _ in todo], workers)
@@ -366,10 +385,36 @@ def build_site(
         manifest.items, manifest.settings = records, settings
         if dirty:  # a no-op build does not rewrite a large manifest
             manifest.save(state_dir)
+        inputs = _inputs(scanned, records, out, manifest, state_dir, now) if scanned is not None else None
     report = BuildReport.of(changes, manifest, rendered=len(todo), problems=problems)
+    report.owned, report.inputs = len(manifest.files), inputs
     if gate is not None:
         report.blocked, report.passed = blocked, len(records) - blocked
     return report
+
+
+def _inputs(scanned: list, records: dict, out: Path, manifest: Manifest, state_dir: Path, now: datetime) -> dict:
+    """BuildReport.inputs, taken under the build's lock (the output folders after writing)."""
+    folders = {os.path.join(out, os.path.dirname(p.lstrip("/"))) for p in manifest.files}
+    folders.add(str(out))
+    out_dirs = []
+    for folder in sorted(folders):
+        try:
+            out_dirs.append((folder, os.stat(folder).st_mtime_ns))
+        except OSError:
+            out_dirs.append((folder, -1))
+    path = os.path.join(state_dir, MANIFEST_NAME)
+    try:
+        stat = os.stat(path)
+        saved = (path, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        saved = (path, -1, -1)
+    moment = now.timestamp()
+    upcoming = [datetime.fromisoformat(when).timestamp()
+                for record in records.values() if record.get("visibility")
+                for when in (record["visibility"]["publish_at"], record["visibility"]["expire_at"]) if when]
+    return {"items": scanned, "out": out_dirs, "manifest": saved,
+            "next_change": min((t for t in upcoming if t > moment), default=None)}
 
 
 def _discard(out: Path, writer: SiteWriter, files: dict, record: dict) -> None:
