@@ -66,3 +66,134 @@ def test_light_entry_prints_what_the_command_prints_without_loading_the_cli(tmp_
     assert helped.returncode == 0 and "用法" in helped.stdout and "'typer'" in helped.stderr
     refused = _light([*args[:-2], "-j", "0"], env)
     assert refused.returncode == 2 and "不小于 1" in refused.stderr
+
+
+# -- the no-op stamp ---------------------------------------------------------------------------
+
+MATRIX = """\
+timezone = "Asia/Shanghai"
+default_column = "news"
+
+[site]
+title = "测试门户"
+base_url = "http://127.0.0.1:8000"
+
+[[columns]]
+id = "news"
+name = "工作动态"
+kind = "news"
+
+[[accounts]]
+id = "portal"
+name = "测试门户网站"
+channel = "site"
+default = true
+
+[review]
+stages = ["初审", "复审", "终审"]
+verify = "none"
+"""
+
+SIGNED = """\
+review:
+  - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
+  - {stage: 复审, by: 陈立群, at: "2026-11-01 10:00"}
+  - {stage: 终审, by: 刘振华, at: "2026-11-01 11:00"}
+"""
+
+
+@pytest.fixture
+def preview(tmp_path, monkeypatch):
+    """A small content repo whose items pass every check, and a way to run the light entry
+    in-process: returns (stdout, whether a build ran)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from publisher.cli import site_preview
+
+    root = tmp_path / "content"
+    root.mkdir()
+    (root / "publisher.toml").write_text(MATRIX, encoding="utf-8")
+    past = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=1)
+    for name, title in (("one", "一"), ("two", "二")):
+        folder = root / "items" / "2026" / name
+        folder.mkdir(parents=True)
+        (folder / "index.md").write_text(
+            f'---\ntitle: "稿件{title}"\nauthor: 作者\ndepartment: 办公室\npublish_at: "{past:%Y-%m-%d %H:%M}"\n'
+            f"{SIGNED}---\n\n会议强调，要扎实推进各项工作。\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.upper().startswith("PUBLISHER_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(tmp_path / "state"))
+    builds = []
+    real = site_preview.build_checked_preview
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(site_preview, "build_checked_preview", counting)
+    out = tmp_path / "www"
+
+    def run(capsys, *extra: str) -> tuple[str, bool]:
+        before = len(builds)
+        code = light_entry(["site", "build", "--preview", "--content", str(root), "--out", str(out), "-j", "1", *extra])
+        assert code == 0
+        return capsys.readouterr().out.split("；用时")[0], len(builds) > before
+
+    return root, out, run
+
+
+import os  # noqa: E402
+
+from publisher.cli.site_build import light_entry  # noqa: E402
+
+
+def test_a_preview_with_nothing_changed_prints_the_same_report_without_building(preview, capsys):
+    root, out, run = preview
+    first, built = run(capsys)
+    assert built and "写入 0 个文件" not in first
+    same, built = run(capsys)
+    assert not built and "写入 0 个文件" in same
+    (out.parent / f".{out.name}.preview-stamp").unlink()
+    real_noop, built = run(capsys)
+    assert built and real_noop == same
+
+
+def test_every_input_and_the_output_defeat_the_stamp(preview, capsys, monkeypatch, tmp_path):
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def shanghai(seconds: float) -> datetime:
+        return datetime.fromtimestamp(seconds, ZoneInfo("Asia/Shanghai"))
+
+    root, out, run = preview
+    run(capsys)
+    page = next(out.rglob("one.html"))
+    steps = [
+        lambda: (root / "items/2026/one/index.md").write_text(
+            (root / "items/2026/one/index.md").read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8"),
+        lambda: (root / "items/2026/two/photo-notes.txt").write_text("说明", encoding="utf-8"),
+        lambda: (root / "items/2026/three").mkdir(),
+        lambda: page.unlink(),
+        lambda: (root / "publisher.toml").write_text(
+            (root / "publisher.toml").read_text(encoding="utf-8") + "\n# 注释\n", encoding="utf-8"),
+        lambda: monkeypatch.setenv("PUBLISHER_ALLOW_REMOTE_IMAGES", "false"),
+    ]
+    for step in steps:
+        assert not run(capsys)[1]  # stamped
+        step()
+        assert run(capsys)[1]  # built again
+    assert page.is_file()  # the deleted page is back
+    # An item that comes due: its publish_at is the stamp's next change.
+    soon = time.time() + 3600
+    folder = root / "items/2026/later"
+    folder.mkdir()
+    (folder / "index.md").write_text(
+        f'---\ntitle: "定时稿件"\nauthor: 作者\ndepartment: 办公室\npublish_at: "{shanghai(soon + 60):%Y-%m-%d %H:%M}"\n'
+        f"{SIGNED}---\n\n正文。\n", encoding="utf-8")
+    assert run(capsys)[1]
+    assert not run(capsys)[1]
+    monkeypatch.setattr(time, "time", lambda: soon + 3600 * 24)
+    assert run(capsys)[1]

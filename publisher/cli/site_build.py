@@ -6,17 +6,31 @@ It takes the plain invocations only: `--out/-o`, `--content`, `--workers/-j`, `-
 an unknown option, a value the command would refuse, `--deploy`, a workspace that does not open
 (no publisher.toml, a broken one, a content remote to clone) — returns None before anything is
 built, and the full app handles it exactly as before.
+
+A preview that finds nothing changed since the last one does not even load the settings or the
+matrix (the stamp, `.<out>.preview-stamp` beside the output folder). It is trusted only when all
+of these are what they were when that build ended: the command's options and working folder,
+every PUBLISHER_* variable and the `.env` file, publisher.toml, the code (code_signature), git
+HEAD when sign-offs are verified in git and the allowed-signers file, every folder under items/ (by mtime: an entry added,
+removed or renamed) and every file in them (size and mtime, as the build's own scan compares
+them), every output folder and the build manifest — and no item's publish_at or expire_at has
+been reached since. Anything else runs the build, which then decides item by item.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import marshal
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from publisher.cli.site_preview import code_signature, git_head
 
 _VALUED = {"--out": "out", "-o": "out", "--content": "content", "--workers": "workers", "-j": "workers",
            "--now": "now"}
@@ -84,6 +98,120 @@ def report_lines(built: Any, preview: bool, seconds: float) -> tuple[list[str], 
     return warnings, lines
 
 
+
+
+STAMP_FORMAT = "preview-stamp-1"
+
+
+def _stamp_file(out: Path) -> Path:
+    return out.parent / f".{out.name}.preview-stamp"
+
+
+def _env(name: str) -> str | None:
+    return next((v for k, v in os.environ.items() if k.upper() == name), None)
+
+
+def _stamp_place(options: BuildOptions) -> tuple[Path, Path] | None:
+    """(content root, output folder) as the build will resolve them, known without loading the
+    settings; None when only the settings can say (a `.env` file, a content remote)."""
+    if not options.preview or options.now or os.path.exists(".env") or _env("PUBLISHER_CONTENT_REMOTE"):
+        return None
+    out = options.out or Path(_env("PUBLISHER_STATE_DIR") or ".state") / "site-preview"
+    root = _find_content_root(options.content or Path(_env("PUBLISHER_CONTENT_DIR") or "content"))
+    return (root, out.resolve()) if root is not None else None
+
+
+def _stamp_key(root: Path, out: Path) -> str:
+    env = sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("PUBLISHER_"))
+    parts = [STAMP_FORMAT, str(root), str(out), os.getcwd(), sys.executable, env,
+             (root / "publisher.toml").read_bytes(), code_signature()]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _file_stat(path: str) -> tuple[int, int]:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (found.st_size, found.st_mtime_ns)
+
+
+def _unchanged(inputs: dict) -> bool:
+    stat = os.stat
+    try:
+        for folder, mtime, files in inputs["items"]:
+            if stat(folder).st_mtime_ns != mtime:
+                return False
+            for name, size, file_mtime in files:
+                found = stat(os.path.join(folder, name))
+                if found.st_mtime_ns != file_mtime or found.st_size != size:
+                    return False
+        for folder, mtime in inputs["out"]:
+            if stat(folder).st_mtime_ns != mtime:
+                return False
+        path, size, mtime = inputs["manifest"]
+        found = stat(path)
+        return found.st_size == size and found.st_mtime_ns == mtime
+    except OSError:
+        return False
+
+
+def _from_stamp(options: BuildOptions, started: float) -> int | None:
+    """Print the last preview's report again when nothing changed since (see the module)."""
+    place = _stamp_place(options)
+    if place is None:
+        return None
+    root, out = place
+    try:
+        with open(_stamp_file(out), "rb") as handle:
+            stamp = marshal.load(handle)
+        if stamp.get("format") != STAMP_FORMAT or stamp["key"] != _stamp_key(root, out):
+            return None
+    except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
+        return None
+    inputs = stamp["inputs"]
+    if inputs["next_change"] is not None and time.time() >= inputs["next_change"]:
+        return None
+    if stamp["git"] is not None and git_head(root) != stamp["git"]:
+        return None
+    if any(_file_stat(path) != known for path, known in stamp["extra"]):
+        return None
+    if not _unchanged(inputs):
+        return None
+    for warning in stamp["warnings"]:
+        _say(sys.stderr, "警告：", warning, "33")
+    seconds = time.perf_counter() - started
+    print(f"本地预览已生成（不会部署）：{out}（{stamp['pages']} 个页面；写入 0 个文件，"
+          f"未变 {stamp['owned']} 个，删除 0 个；用时 {seconds:.2f} 秒）")
+    return 0
+
+
+def _write_stamp(options: BuildOptions, built: Any, matrix: Any, settings: Any, warnings: list[str]) -> None:
+    place = _stamp_place(options)
+    report = built.report
+    inputs = getattr(report, "inputs", None)
+    if place is None or inputs is None or settings.allow_remote_images or place[1] != built.folder:
+        return
+    root, out = place
+    signers = [str(root / matrix.review.allowed_signers)] if matrix.review.allowed_signers else []
+    stamp = {"format": STAMP_FORMAT, "key": _stamp_key(root, out), "inputs": inputs,
+             "git": git_head(root) if matrix.review.verify == "git" else None,
+             "extra": [(path, _file_stat(path)) for path in signers],
+             "warnings": warnings, "pages": report.pages, "owned": report.owned}
+    path = _stamp_file(out)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        marshal.dump(stamp, handle)
+    os.replace(tmp, path)
+
+
+def _forget_stamp(options: BuildOptions) -> None:
+    place = _stamp_place(options)
+    if place is not None:
+        with contextlib.suppress(FileNotFoundError):
+            _stamp_file(place[1]).unlink()
+
+
 def _find_content_root(start: Path) -> Path | None:
     start = start.resolve()
     for folder in [start if start.is_dir() else start.parent, *start.parents]:
@@ -99,13 +227,31 @@ def light_entry(argv: list[str]) -> int | None:
     options = parse(argv[2:])
     if options is None or options.deploy:
         return None
-    from publisher.runtime.logs import LogLevelError, configure_command_logging
+    begun = time.perf_counter()
+    from publisher.runtime.logs import (
+        DEFAULT,
+        FORMAT,
+        LogLevelError,
+        configure_command_logging,
+        level_name,
+    )
 
     try:
-        level = configure_command_logging()
+        if os.path.exists(".env"):
+            level = configure_command_logging()  # the level may be in .env: the settings read it
+        else:  # the same, without importing the settings
+            explicit = level_name(_env("PUBLISHER_LOG_LEVEL"))
+            level = explicit or DEFAULT
+            if not logging.getLogger().handlers:
+                logging.basicConfig(level=level, format=FORMAT, stream=sys.stderr)
+            elif explicit:
+                logging.getLogger().setLevel(level)
     except LogLevelError:
         return None
     logging.getLogger("publisher.cli").debug("publisher 命令开始，日志级别 %s", level)
+    done = _from_stamp(options, begun)
+    if done is not None:
+        return done
     from publisher.content.matrix import MatrixError, load_matrix
     from publisher.settings import Settings
 
@@ -132,6 +278,7 @@ def light_entry(argv: list[str]) -> int | None:
 
     started = time.perf_counter()
     if options.preview:
+        _forget_stamp(options)
         from publisher.cli.site_preview import build_checked_preview as make
     else:
         from publisher.publish.website import build_website as make
@@ -145,6 +292,8 @@ def light_entry(argv: list[str]) -> int | None:
         _say(sys.stderr, "警告：", warning, "33")
     for line in lines:
         print(line)
+    if options.preview:
+        _write_stamp(options, built, matrix, settings, warnings)
     return 0
 
 

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _code_signature() -> list:
+def code_signature() -> list:
     """(file, size, mtime) of every source file of the checks' and renderers' packages (the
-    core and the channels), and the installed packages' folders (a package installed, upgraded
-    or removed changes their listing)."""
+    core and the channels), and the installed distributions (a package or a channel plugin
+    installed, upgraded or removed)."""
     found: list = [sys.version]
     for package in ("publisher", "channels"):
         spec = importlib.util.find_spec(package)
@@ -47,23 +47,28 @@ def _code_signature() -> list:
                         found.append((os.path.relpath(os.path.join(folder, name), base), stat.st_size, stat.st_mtime_ns))
     for entry in sys.path:
         if entry.endswith("-packages") and os.path.isdir(entry):
-            stat = os.stat(entry)
-            found.append((entry, stat.st_mtime_ns))
+            # Which distributions are installed, at which versions (their metadata folders are
+            # named so); not the folder's mtime, which a compiled module's cache also moves.
+            with os.scandir(entry) as listing:
+                found.append((entry, sorted(e.name for e in listing if e.name.endswith(_INSTALLED))))
     return found
 
 
-def _git_head(root: Path) -> str:
+_INSTALLED = (".dist-info", ".egg-info", ".egg-link", ".pth")
+
+
+def git_head(root: Path) -> str:
     done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 else f"no-commit:{done.returncode}"
 
 
 def gate_key(root: Path, matrix: Any, settings: Any) -> str:
     """What every remembered verdict depends on besides the item's own files (see the module)."""
-    parts: list = [matrix.model_dump_json(), _code_signature(), bool(settings.allow_remote_images), "strict"]
+    parts: list = [matrix.model_dump_json(), code_signature(), bool(settings.allow_remote_images), "strict"]
     if settings.allow_remote_images:
         parts.append(os.urandom(16).hex())  # never the same twice: every item is checked again
     if matrix.review.verify == "git":
-        parts.append(_git_head(root))
+        parts.append(git_head(root))
         if matrix.review.allowed_signers:
             try:
                 parts.append(hashlib.sha256((root / matrix.review.allowed_signers).read_bytes()).hexdigest())
