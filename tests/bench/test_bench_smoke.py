@@ -80,3 +80,8 @@ def test_site_bench_builds_a_tiny_corpus_full_incremental_and_noop(tmp_path):
     assert site_bench.written(rows, "ours_noop") == "0"
     text = site_bench.report(result)
     assert "Hugo not run" in text and "| ours: incremental, 1 item changed |" in text
+    # Every row says which load it ran under (one "before→after" per run) and its CPU seconds.
+    for row in rows.values():
+        line = next(t for t in text.splitlines() if t.startswith(f"| {row.label} |"))
+        assert line.count("→") == len(row.runs) and f"| {row.cpu:.1f} |" in line, line
+    assert "- Goal: no-op rebuild ≤ 0.3 s" in text and "- Goal: cached build never slower than cold" in text
