@@ -9,6 +9,7 @@ The plugin is installed the way pip leaves a package: a `*.dist-info` folder wit
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -142,3 +143,18 @@ def test_an_unknown_or_invalid_plugin_key_is_an_error_with_its_line(echo_install
     index.write_text(index.read_text("utf-8").replace("mood: [1, 2]", "colour: 红"), "utf-8")
     with_unknown = check_items(root, load_matrix(root)).findings
     assert any(f.code == "invalid-target-option" and "colour" in f.message for f in with_unknown)
+
+
+def test_asking_for_one_channel_imports_only_that_channel():
+    import subprocess
+
+    code = ("import sys; from channels.registry import channel_class, available\n"
+            "assert channel_class('site').__name__ == 'SiteChannel'\n"
+            "print(sorted(m for m in sys.modules if m in ('channels.wechat', 'channels.weibo', 'channels.douyin')))\n"
+            "print(sorted(available()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr
+    imported, every = done.stdout.splitlines()
+    assert imported == "[]"
+    assert all(name in every for name in ("'site'", "'wechat'", "'weibo'", "'douyin'"))
