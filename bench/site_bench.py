@@ -69,7 +69,8 @@ def _edit(path: Path, counter: list[int]) -> None:
     path.write_text(text + f"\n基准测试第 {counter[0]} 次修改本条目。\n", encoding="utf-8")
 
 
-def run(n: int, quick: bool = False, with_peers: bool = True, base: Path | None = None) -> dict:
+def run(n: int, quick: bool = False, with_peers: bool = True, base: Path | None = None,
+        with_pelican: bool = True) -> dict:
     """`base`: a folder for corpus and output (tests); default bench/_corpus and bench/_out."""
     corpus = base / "corpus" if base else HERE / "_corpus" / ("site-quick" if quick else "site")
     work = base / "out" if base else WORK
@@ -112,14 +113,15 @@ def run(n: int, quick: bool = False, with_peers: bool = True, base: Path | None 
         hugo_pages = _count(hugo_out, ".html")
 
         pelican_out = work / "pelican"
-        pelican = [str(peers.pelican()), "content", "-s", "pelicanconf.py", "-o", str(pelican_out), "-q"]
-        rows["pelican_full"] = repeat("Pelican: full", pelican, 1, before=lambda: _clean(pelican_out),
-                                      cwd=corpus / "pelican")
-        pelican_pages = _count(pelican_out, ".html")
+        if with_pelican:
+            pelican = [str(peers.pelican()), "content", "-s", "pelicanconf.py", "-o", str(pelican_out), "-q"]
+            rows["pelican_full"] = repeat("Pelican: full", pelican, 1, before=lambda: _clean(pelican_out),
+                                          cwd=corpus / "pelican")
+            pelican_pages = _count(pelican_out, ".html")
     finally:
         for rel, data in originals.items():
             (corpus / rel).write_bytes(data)
-    versions = {"hugo": peers.hugo_version(), "pelican": peers.pelican_version()}
+    versions = {"hugo": peers.hugo_version(), "pelican": peers.pelican_version() if with_pelican else "not run"}
     return _result(stats.items, rows, pages, hugo_pages, pelican_pages, media, versions, info, quick)
 
 
@@ -206,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="300 items, one run each")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--no-pelican", action="store_true", help="Hugo only (the goals compare with Hugo)")
     args = parser.parse_args(argv)
     n = args.n or (300 if args.quick else 10_000)
-    result = run(n, quick=args.quick)
+    result = run(n, quick=args.quick, with_pelican=not args.no_pelican)
     text = report(result)
     print(text)
     if not args.no_write:
