@@ -49,8 +49,9 @@ def code_signature() -> list:
         if entry.endswith("-packages") and os.path.isdir(entry):
             # Which distributions are installed, at which versions (their metadata folders are
             # named so); not the folder's mtime, which a compiled module's cache also moves.
+            # Not the folder's own path: one venv reached through a symlink is the same install.
             with os.scandir(entry) as listing:
-                found.append((entry, sorted(e.name for e in listing if e.name.endswith(_INSTALLED))))
+                found.append(sorted(e.name for e in listing if e.name.endswith(_INSTALLED)))
     return found
 
 

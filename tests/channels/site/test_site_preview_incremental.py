@@ -154,3 +154,18 @@ def test_a_remembered_verdict_depends_on_the_code_and_remote_pictures_are_never_
         os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     remote = Settings(state_dir=tmp / "state", allow_remote_images=True)
     assert checked.gate_key(root, matrix, remote) != checked.gate_key(root, matrix, remote)
+
+
+def test_the_code_signature_is_the_same_through_a_symlinked_venv(tmp_path):
+    import subprocess
+    import sys
+
+    link = tmp_path / "venv"
+    link.symlink_to(Path(sys.prefix).resolve())
+    code = "from publisher.cli.site_preview import code_signature; print(hash(repr(code_signature())))"
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    direct = subprocess.run([str(Path(sys.prefix).resolve() / "bin" / "python"), "-c", code], capture_output=True,
+                            text=True, env=env, check=True).stdout
+    linked = subprocess.run([str(link / "bin" / "python"), "-c", code], capture_output=True, text=True, env=env,
+                            check=True).stdout
+    assert direct == linked
