@@ -53,6 +53,27 @@ name = "工作动态"
 kind = "news"
 """
 
+# A matrix with the website as its only account (the site build's tests).
+SITE_ONLY_MATRIX = MATRIX_HEAD + """
+[[accounts]]
+id = "portal"
+name = "测试门户网站"
+channel = "site"
+default = true
+
+[review]
+stages = ["初审", "复审", "终审"]
+verify = "none"
+"""
+
+# Front matter: all three sign-offs SITE_ONLY_MATRIX asks for.
+SIGNED_REVIEW = """\
+review:
+  - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
+  - {stage: 复审, by: 陈立群, at: "2026-11-01 10:00"}
+  - {stage: 终审, by: 刘振华, at: "2026-11-01 11:00"}
+"""
+
 MATRIX = MATRIX_HEAD + """
 {accounts}
 

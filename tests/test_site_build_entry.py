@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from publish_fixtures import SIGNED_REVIEW, SITE_ONLY_MATRIX
 from typer.testing import CliRunner
 
 from publisher.cli import app
@@ -70,36 +71,9 @@ def test_light_entry_prints_what_the_command_prints_without_loading_the_cli(tmp_
 
 # -- the no-op stamp ---------------------------------------------------------------------------
 
-MATRIX = """\
-timezone = "Asia/Shanghai"
-default_column = "news"
+MATRIX = SITE_ONLY_MATRIX
 
-[site]
-title = "测试门户"
-base_url = "http://127.0.0.1:8000"
-
-[[columns]]
-id = "news"
-name = "工作动态"
-kind = "news"
-
-[[accounts]]
-id = "portal"
-name = "测试门户网站"
-channel = "site"
-default = true
-
-[review]
-stages = ["初审", "复审", "终审"]
-verify = "none"
-"""
-
-SIGNED = """\
-review:
-  - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
-  - {stage: 复审, by: 陈立群, at: "2026-11-01 10:00"}
-  - {stage: 终审, by: 刘振华, at: "2026-11-01 11:00"}
-"""
+SIGNED = SIGNED_REVIEW
 
 
 @pytest.fixture

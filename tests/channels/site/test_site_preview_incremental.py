@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from publish_fixtures import SIGNED_REVIEW, SITE_ONLY_MATRIX
 
 from publisher.cli import site_preview as checked
 from publisher.cli.site_preview import build_checked_preview
@@ -20,40 +21,13 @@ from publisher.settings import Settings
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 
-MATRIX = """\
-timezone = "Asia/Shanghai"
-default_column = "news"
-
-[site]
-title = "测试门户"
-base_url = "http://127.0.0.1:8000"
-
-[[columns]]
-id = "news"
-name = "工作动态"
-kind = "news"
-
-[[accounts]]
-id = "portal"
-name = "测试门户网站"
-channel = "site"
-default = true
-
-[review]
-stages = ["初审", "复审", "终审"]
-verify = "none"
-
+MATRIX = SITE_ONLY_MATRIX + """
 [words]
 secret_markers = ["绝密★"]
 sensitive = [{ word = "XXX", severity = "error" }%s]
 """
 
-SIGNED = """\
-review:
-  - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
-  - {stage: 复审, by: 陈立群, at: "2026-11-01 10:00"}
-  - {stage: 终审, by: 刘振华, at: "2026-11-01 11:00"}
-"""
+SIGNED = SIGNED_REVIEW
 UNSIGNED = """\
 review:
   - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
