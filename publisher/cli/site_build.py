@@ -26,6 +26,7 @@ import marshal
 import os
 import sys
 import time
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ def report_lines(built: Any, preview: bool, seconds: float) -> tuple[list[str], 
 
 
 
-STAMP_FORMAT = "preview-stamp-1"
+STAMP_FORMAT = "preview-stamp-2"
 
 
 def _stamp_file(out: Path) -> Path:
@@ -136,24 +137,45 @@ def _file_stat(path: str) -> tuple[int, int]:
     return (found.st_size, found.st_mtime_ns)
 
 
-def _unchanged(inputs: dict) -> bool:
+def _compact(inputs: dict) -> tuple[str, bytes]:
+    """What `_unchanged` compares, flat: every path to stat joined by NUL (no path holds one) and
+    its expected (mtime_ns, size) as one array of 64-bit integers, size -1 where only the mtime
+    counts (folders). Unmarshalling 10,000 items' nested tuples took 0.2 s of a 0.44 s no-op."""
+    paths: list[str] = []
+    expected = array("q")
+    for folder, mtime, files in inputs["items"]:
+        paths.append(folder)
+        expected.extend((mtime, -1))
+        for name, size, file_mtime in files:
+            paths.append(os.path.join(folder, name))
+            expected.extend((file_mtime, size))
+    for folder, mtime in inputs["out"]:
+        paths.append(folder)
+        expected.extend((mtime, -1))
+    path, size, mtime = inputs["manifest"]
+    paths.append(path)
+    expected.extend((mtime, size))
+    return "\0".join(paths), expected.tobytes()
+
+
+def _unchanged(paths: str, expected_bytes: bytes) -> bool:
+    expected = array("q")
+    expected.frombytes(expected_bytes)
+    names = paths.split("\0")
+    if len(expected) != 2 * len(names):
+        return False
     stat = os.stat
     try:
-        for folder, mtime, files in inputs["items"]:
-            if stat(folder).st_mtime_ns != mtime:
+        for index, name in enumerate(names):
+            found = stat(name)
+            if found.st_mtime_ns != expected[2 * index]:
                 return False
-            for name, size, file_mtime in files:
-                found = stat(os.path.join(folder, name))
-                if found.st_mtime_ns != file_mtime or found.st_size != size:
-                    return False
-        for folder, mtime in inputs["out"]:
-            if stat(folder).st_mtime_ns != mtime:
+            size = expected[2 * index + 1]
+            if size >= 0 and found.st_size != size:
                 return False
-        path, size, mtime = inputs["manifest"]
-        found = stat(path)
-        return found.st_size == size and found.st_mtime_ns == mtime
     except OSError:
         return False
+    return True
 
 
 def _from_stamp(options: BuildOptions, started: float) -> int | None:
@@ -169,14 +191,13 @@ def _from_stamp(options: BuildOptions, started: float) -> int | None:
             return None
     except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
         return None
-    inputs = stamp["inputs"]
-    if inputs["next_change"] is not None and time.time() >= inputs["next_change"]:
+    if stamp["next_change"] is not None and time.time() >= stamp["next_change"]:
         return None
     if stamp["git"] is not None and git_head(root) != stamp["git"]:
         return None
     if any(_file_stat(path) != known for path, known in stamp["extra"]):
         return None
-    if not _unchanged(inputs):
+    if not _unchanged(stamp["paths"], stamp["expected"]):
         return None
     for warning in stamp["warnings"]:
         _say(sys.stderr, "警告：", warning, "33")
@@ -194,7 +215,9 @@ def _write_stamp(options: BuildOptions, built: Any, matrix: Any, settings: Any, 
         return
     root, out = place
     signers = [str(root / matrix.review.allowed_signers)] if matrix.review.allowed_signers else []
-    stamp = {"format": STAMP_FORMAT, "key": _stamp_key(root, out), "inputs": inputs,
+    paths, expected = _compact(inputs)
+    stamp = {"format": STAMP_FORMAT, "key": _stamp_key(root, out), "paths": paths, "expected": expected,
+             "next_change": inputs["next_change"],
              "git": git_head(root) if matrix.review.verify == "git" else None,
              "extra": [(path, _file_stat(path)) for path in signers],
              "warnings": warnings, "pages": report.pages, "owned": report.owned}
