@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from publisher.content.matrix import Matrix, MatrixError, load_matrix
+from publisher.content.root import find_content_root
 from publisher.settings import Settings
 
 console = Console(highlight=False, soft_wrap=True)
@@ -28,15 +29,6 @@ class Workspace:
     settings: Settings
     root: Path
     matrix: Matrix
-
-
-def find_content_root(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding publisher.toml."""
-    start = start.resolve()
-    for folder in [start if start.is_dir() else start.parent, *start.parents]:
-        if (folder / "publisher.toml").is_file():
-            return folder
-    return None
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.cli.site_preview import code_signature, git_head
+from publisher.content.root import find_content_root
 
 _VALUED = {"--out": "out", "-o": "out", "--content": "content", "--workers": "workers", "-j": "workers",
            "--now": "now"}
@@ -118,7 +119,7 @@ def _stamp_place(options: BuildOptions) -> tuple[Path, Path] | None:
     if not options.preview or options.now or os.path.exists(".env") or _env("PUBLISHER_CONTENT_REMOTE"):
         return None
     out = options.out or Path(_env("PUBLISHER_STATE_DIR") or ".state") / "site-preview"
-    root = _find_content_root(options.content or Path(_env("PUBLISHER_CONTENT_DIR") or "content"))
+    root = find_content_root(options.content or Path(_env("PUBLISHER_CONTENT_DIR") or "content"))
     return (root, out.resolve()) if root is not None else None
 
 
@@ -235,14 +236,6 @@ def _forget_stamp(options: BuildOptions) -> None:
             _stamp_file(place[1]).unlink()
 
 
-def _find_content_root(start: Path) -> Path | None:
-    start = start.resolve()
-    for folder in [start if start.is_dir() else start.parent, *start.parents]:
-        if (folder / "publisher.toml").is_file():
-            return folder
-    return None
-
-
 def light_entry(argv: list[str]) -> int | None:
     """Run `site build` when `argv` is a plain invocation of it; None: not handled."""
     if argv[:2] != ["site", "build"]:
@@ -281,7 +274,7 @@ def light_entry(argv: list[str]) -> int | None:
     settings = Settings()
     if settings.content_remote and options.content is None:
         return None
-    root = _find_content_root(options.content or settings.content_dir)
+    root = find_content_root(options.content or settings.content_dir)
     if root is None:
         return None
     try:
