@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from publish_fixtures import MATRIX_HEAD
+from publish_fixtures import MATRIX_HEAD, SIGNED_REVIEW
 from typer.testing import CliRunner
 
 from publisher.cli import app
@@ -43,12 +43,7 @@ sensitive = [{{ word = "XXX", severity = "error", note = "模板占位符未替�
 # A plain folder: sign-offs are taken as written (the git-bound rules have their own tests).
 REVIEW_EXTRA = 'verify = "none"'
 
-SIGNED = """\
-review:
-  - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
-  - {stage: 复审, by: 陈立群, at: "2026-11-01 10:00"}
-  - {stage: 终审, by: 刘振华, at: "2026-11-01 11:00"}
-"""
+SIGNED = SIGNED_REVIEW
 UNSIGNED = """\
 review:
   - {stage: 初审, by: 周敏, at: "2026-11-01 09:00"}
