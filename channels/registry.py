@@ -66,16 +66,10 @@ def channel_class(name: str) -> type[Channel] | None:
     return available().get(name)
 
 
-_forget_available = available.cache_clear
-
-
-def _clear() -> None:
+def forget() -> None:
+    """Forget every channel imported so far (tests install and remove plugins)."""
     _loaded.clear()
-    _forget_available()
-
-
-# `available.cache_clear()` forgets every import too (tests install and remove plugins).
-available.cache_clear = _clear  # type: ignore[method-assign]
+    available.cache_clear()
 
 
 def missing() -> list[str]:

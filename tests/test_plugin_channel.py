@@ -48,9 +48,9 @@ def echo_installed(tmp_path_factory, monkeypatch) -> Iterator[None]:
     for entry in (str(PLUGIN_SOURCE), str(site)):
         monkeypatch.syspath_prepend(entry)
     monkeypatch.setenv("PYTHONPATH", f"{PLUGIN_SOURCE}:{site}")
-    registry.available.cache_clear()
+    registry.forget()
     yield
-    registry.available.cache_clear()
+    registry.forget()
     for name in [m for m in sys.modules if m.startswith("echo_channel")]:
         del sys.modules[name]
 
