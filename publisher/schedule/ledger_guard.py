@@ -103,6 +103,10 @@ def expected_holds(ledger: Ledger, root: Path, matrix: Matrix, settings: Setting
     return holds
 
 
+# The log line is read by operators; the hold's reason code stays English in the ledger.
+_WHY_ZH = {"other": "状态目录上次使用的是另一个账本", "restored": "账本可能从备份恢复或被改动过"}
+
+
 def notice_restore(ledger: Ledger, settings: Settings, now: datetime) -> Identity | None:
     """Compare the state folder's mark with the ledger; on a mismatch hold every account and
     return the updated identity (None: nothing noticed, or no identity yet)."""
@@ -117,7 +121,7 @@ def notice_restore(ledger: Ledger, settings: Settings, now: datetime) -> Identit
         if seen is not None and seen.isoformat() == mark.get("audit_at"):
             return None
         why = "restored"
-    log.warning("发布账本与状态目录的记录不符（%s）：此前到期的内容暂缓，等待 publisher adopt", why)
+    log.warning("发布账本与状态目录的记录不符（%s）：此前到期的内容暂缓，等待 publisher adopt", _WHY_ZH[why])
     held = ledger.hold_accounts(now, why, actor="identity", detail={"mark": mark}, now=now)
     write_mark(ledger, settings)  # the mark now follows this ledger: warn once, hold until adopt
     return held
