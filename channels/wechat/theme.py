@@ -15,6 +15,8 @@ from importlib import resources
 import css_inline
 import nh3
 
+from channels.wechat.style_map import StyleMap, simple_theme, styled
+
 DEFAULT_THEME = "default"
 _THEME_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -108,12 +110,10 @@ def too_deep(html: str) -> int | None:
     return depth if depth > MAX_HTML_DEPTH else None
 
 
-def style_for_wechat(html: str, theme: str) -> str:
-    """Inline the theme into `html`, then keep only what WeChat keeps (no class, id, script)."""
-    css, _ = load_theme(theme)
-    inlined = html if too_deep(html) else _inliner().inline_fragment(html, css)
+def _clean(html: str) -> str:
+    """Keep only what WeChat keeps (no class, id, script; safe style properties)."""
     return nh3.clean(
-        inlined,
+        html,
         tags=WECHAT_TAGS,
         attributes=WECHAT_ATTRIBUTES,
         url_schemes={"http", "https", "asset"},
@@ -123,3 +123,27 @@ def style_for_wechat(html: str, theme: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
+
+
+def _two_passes(html: str, theme: str) -> str:
+    return _clean(_inliner().inline_fragment(html, load_theme(theme)[0]))
+
+
+@cache
+def style_map(theme: str) -> StyleMap | None:
+    """The theme's learned start tags (channels.wechat.style_map), or None when its selectors
+    are not all tags, classes and descendants."""
+    if not simple_theme(load_theme(theme)[0]):
+        return None
+    return StyleMap(lambda markup: _two_passes(markup, theme), _keep_attribute)
+
+
+def style_for_wechat(html: str, theme: str) -> str:
+    """Inline the theme into `html`, then keep only what WeChat keeps (no class, id, script).
+    The renderer's own markup takes one pass with the theme's learned start tags (the same bytes);
+    anything else goes through css-inline and nh3."""
+    if too_deep(html):
+        return _clean(html)
+    styles = style_map(theme)
+    fast = styled(html, styles) if styles is not None else None
+    return fast if fast is not None else _two_passes(html, theme)
