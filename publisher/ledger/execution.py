@@ -12,18 +12,41 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, select
 
 from publisher.ledger.controls import not_stopped_clause, stop_reason
-from publisher.ledger.core import LedgerCore, PublicationNotFound
+from publisher.ledger.core import AUDIT_INSERT, LedgerCore, PublicationNotFound
 from publisher.ledger.records import Publication
-from publisher.ledger.schema import audit_log, publications
+from publisher.ledger.schema import publications
 from publisher.ledger.scrub import scrub_data
 from publisher.ledger.states import State
 
 S = State
 # Phase data can only be useful to someone while the row is being worked on (or reconciled).
 _HELD_STATES = frozenset({S.PUBLISHING, S.RETRACTING})
+
+# The hot statements, built once (issue 17: building a statement and its cache key cost ~10×
+# running it). `_move(params=…)` fills their bind parameters.
+_NOT_STOPPED = (not_stopped_clause(bindparam("stop_now")),)
+_FENCED = (publications.c.attempts == bindparam("fence"),)
+_NEXT_ATTEMPT = publications.c.attempts + 1
+_ROW = select(publications).where(publications.c.id == bindparam("row_id"))
+_HELD_PHASES = (
+    select(publications.c.phases).where(publications.c.id == bindparam("row_id")).with_for_update()
+)
+_ACCOUNT_OF = select(publications.c.account_id).where(publications.c.id == bindparam("row_id"))
+_SET_PHASES = (
+    publications.update()
+    .where(publications.c.id == bindparam("row_id"))
+    .values(phases=bindparam("new_phases", type_=publications.c.phases.type),
+            updated_at=bindparam("new_updated_at", type_=publications.c.updated_at.type))
+    .returning(*publications.c)
+)
+_KEEP_PHASES = (
+    publications.update()
+    .where(publications.c.id == bindparam("row_id"))
+    .values(phases=bindparam("new_phases", type_=publications.c.phases.type))
+)
 
 
 class ClaimLost(RuntimeError):
@@ -42,13 +65,12 @@ class ClaimLost(RuntimeError):
 
 
 def _row(conn: Connection, publication_id: int) -> Publication:
-    return Publication.from_row(
-        conn.execute(select(publications).where(publications.c.id == publication_id)).mappings().one()
-    )
+    return Publication.from_row(conn.execute(_ROW, {"row_id": publication_id}).mappings().one())
 
 
-def _fence(attempt: int | None) -> list:
-    return [] if attempt is None else [publications.c.attempts == attempt]
+def _fence(attempt: int | None) -> tuple[tuple, dict]:
+    """The fencing condition as (where, params) for `_move(params=…)`."""
+    return ((), {}) if attempt is None else (_FENCED, {"fence": attempt})
 
 
 class ExecutionMixin(LedgerCore):
@@ -71,9 +93,10 @@ class ExecutionMixin(LedgerCore):
                 event="start",
                 actor=worker,
                 now=now,
-                where=[not_stopped_clause(now)],
+                where=_NOT_STOPPED,
+                params={"stop_now": now},
                 values={
-                    "attempts": publications.c.attempts + 1,
+                    "attempts": _NEXT_ATTEMPT,
                     "claimed_by": worker,
                     "claimed_at": now,
                 },
@@ -81,9 +104,7 @@ class ExecutionMixin(LedgerCore):
             if row is not None or seen is not S.QUEUED:
                 return row
             # Still queued, so a freeze or pause stopped it: give the claim back.
-            account = conn.execute(
-                select(publications.c.account_id).where(publications.c.id == publication_id)
-            ).scalar_one()
+            account = conn.execute(_ACCOUNT_OF, {"row_id": publication_id}).scalar_one()
             self._move(
                 conn,
                 publication_id,
@@ -92,6 +113,7 @@ class ExecutionMixin(LedgerCore):
                 event="unclaim",
                 actor=worker,
                 now=now,
+                params={},
                 values={"claimed_by": None, "claimed_at": None},
                 detail={"reason": stop_reason(conn, account, now) or "stopped"},
             )
@@ -127,16 +149,9 @@ class ExecutionMixin(LedgerCore):
             phases = self._held_phases(conn, publication_id)
             for name, values in steps:
                 phases[name] = {**phases.get(name, {}), **values}
-            updated = (
-                conn.execute(
-                    publications.update()
-                    .where(publications.c.id == publication_id)
-                    .values(phases=phases, updated_at=now)
-                    .returning(*publications.c)
-                )
-                .mappings()
-                .one()
-            )
+            updated = conn.execute(
+                _SET_PHASES, {"row_id": publication_id, "new_phases": phases, "new_updated_at": now}
+            ).mappings().one()
             pub = Publication.from_row(updated)
             self._audit_phases(conn, pub, steps, attempt, now)
             return pub
@@ -151,9 +166,7 @@ class ExecutionMixin(LedgerCore):
     @staticmethod
     def _held_phases(conn: Connection, publication_id: int) -> dict[str, Any]:
         """The row's phases, locked until commit (PostgreSQL; SQLite holds the database)."""
-        row = conn.execute(
-            select(publications.c.phases).where(publications.c.id == publication_id).with_for_update()
-        ).one_or_none()
+        row = conn.execute(_HELD_PHASES, {"row_id": publication_id}).one_or_none()
         if row is None:
             raise PublicationNotFound(publication_id)
         return dict(row.phases or {})
@@ -163,7 +176,7 @@ class ExecutionMixin(LedgerCore):
                       attempt: int | None, now: datetime) -> None:
         """One `phase` audit row per phase saved, in one statement."""
         conn.execute(
-            insert(audit_log),
+            AUDIT_INSERT,
             [
                 {
                     "at": now,
@@ -196,6 +209,7 @@ class ExecutionMixin(LedgerCore):
         address): saved in this same transaction, and kept even when the move does not happen."""
         now = self._now(now)
         steps = [(name, scrub_data(dict(values))) for name, values in (phases or {}).items()]
+        fence, fence_params = _fence(attempt)
 
         def write(conn: Connection) -> Publication | None:
             values: dict[str, Any] = {}
@@ -213,7 +227,8 @@ class ExecutionMixin(LedgerCore):
                 event="published",
                 actor=None,
                 now=now,
-                where=_fence(attempt),
+                where=fence,
+                params=fence_params,
                 values={
                     **values,
                     "remote_id": remote_id,
@@ -227,8 +242,7 @@ class ExecutionMixin(LedgerCore):
             )
             if steps:
                 if moved is None:  # not ours any more: what the channel said is kept all the same
-                    conn.execute(publications.update().where(publications.c.id == publication_id)
-                                 .values(phases=values["phases"]))
+                    conn.execute(_KEEP_PHASES, {"row_id": publication_id, "new_phases": values["phases"]})
                     moved_or_seen = _row(conn, publication_id)
                 else:
                     moved_or_seen = moved
@@ -317,6 +331,7 @@ class ExecutionMixin(LedgerCore):
         detail = {"code": code, "message": message, "attempt": attempt}
         if extra and extra.get("not_before"):
             detail["not_before"] = extra["not_before"].isoformat()
+        fence, fence_params = _fence(attempt)
         return self._grouped(
             lambda conn: self._move(
                 conn,
@@ -326,7 +341,8 @@ class ExecutionMixin(LedgerCore):
                 event=event,
                 actor=None,
                 now=now,
-                where=_fence(attempt),
+                where=fence,
+                params=fence_params,
                 values=values,
                 detail=detail,
                 likely=S.PUBLISHING if S.PUBLISHING in accept else None,
