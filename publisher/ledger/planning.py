@@ -12,13 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Connection, false, insert, select
+from sqlalchemy import Connection, bindparam, false, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from publisher.ledger.core import LedgerCore, os_user
 from publisher.ledger.records import ItemVersion, Publication
 from publisher.ledger.schema import item_versions, publications
 from publisher.ledger.states import UNCLAIMED_STATES, State
+
+# Read by every publication a worker has not seen the version of: built once (issue 17).
+_VERSION = select(item_versions).where(item_versions.c.id == bindparam("version_id"))
 
 S = State
 UpsertAction = Literal["create", "update", "skip"]
@@ -66,7 +69,7 @@ class PlanningMixin(LedgerCore):
     def item_version(self, version_id: int) -> ItemVersion | None:
         with self._read() as conn:
             row = (
-                conn.execute(select(item_versions).where(item_versions.c.id == version_id))
+                conn.execute(_VERSION, {"version_id": version_id})
                 .mappings()
                 .one_or_none()
             )
