@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -59,6 +60,21 @@ class FreshSession(requests.Session):
         super().__init__()
         self.fresh_seconds = fresh_seconds
         self._last_used = 0.0
+        self._environment: dict[tuple, dict[str, Any]] = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001
+        """requests reads the proxy variables (every variable of the environment, twice) and the
+        CA bundle variables for every request; a worker's environment does not change while it
+        runs, so the answer is kept per host and arguments (issue 17: ~0.3 ms a request)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream,
+               verify if isinstance(verify, bool | str | None) else id(verify), str(cert))
+        found = self._environment.get(key)
+        if found is None:
+            found = super().merge_environment_settings(url, dict(proxies or {}), stream, verify, cert)
+            if len(self._environment) < 64:
+                self._environment[key] = found
+        return {**found, "proxies": dict(found["proxies"])}
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         if time.monotonic() - self._last_used > self.fresh_seconds:
