@@ -382,6 +382,8 @@ def lateness(bench: Bench, content: Path, n: int, lead: float, span: Span | None
     late = sorted(arrived[k] - rows[k].timestamp() for k in rows if k in arrived)
     if len(late) < n:
         raise RuntimeError(f"only {len(late)}/{n} publications reached the sandbox")
+    if late[0] < 0:  # the rule behind any work done ahead (docs/ledger.md): never send early
+        raise RuntimeError(f"a publication reached the channel {-late[0]:.3f} s before it was due")
 
     def pct(p: float, values: list[float] | None = None) -> float:
         values = late if values is None else values

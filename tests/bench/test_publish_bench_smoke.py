@@ -41,4 +41,5 @@ def test_publish_bench_measures_raw_celery_publications_and_lateness():
     assert result["raw"] > 0 and len(result["rates"]) == 4 and min(result["rates"]) > 0
     late = result["late"]
     assert late["n"] == 6 and late["min"] <= late["p50"] <= late["p99"] <= late["max"]
+    assert late["min"] >= 0, "a publication reached the channel before it was due"
     assert result["report_ok"]
