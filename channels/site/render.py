@@ -147,7 +147,11 @@ class PictureMaker:
         if known is None:
             return None
         sha, width, height = known
-        return self._variants(width, height, role, lambda side: self.cache.cached(sha, max_side=side, quality=self.quality))
+        # The oriented size: the same decode scale as the stored one (no variant is cropped).
+        found = self.cache.cached_many(sha, (width, height), self._options(width, height))
+        if any(image is None for image in found):
+            return None  # made from the file: one decode for those missing, the rest from the cache
+        return self._variants(found, role)  # type: ignore[arg-type]
 
     def _prepare(self, ref: str, path, identity: tuple[int, int, int, int], role: str, url_encoded: bool) -> Picture:
         try:
@@ -164,28 +168,26 @@ class PictureMaker:
             orientation = None
         if orientation in _ROTATED:
             width, height = height, width
-
-        def prepared(side: int | None) -> PreparedImage:
-            try:
-                return self.cache.prepare(data, max_side=side, quality=self.quality)
-            except ImageProblem as exc:
-                raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
-
-        picture = self._variants(width, height, role, prepared)
-        assert picture is not None
+        try:
+            # All widths of the picture from one decode (ImageCache.prepare_many).
+            prepared = self.cache.prepare_many(data, self._options(width, height))
+        except ImageProblem as exc:
+            raise SiteRenderError(f"图片“{ref}”：{exc.message}") from None
+        picture = self._variants(prepared, role)
         self.cache.remember_source(identity, hashlib.sha256(data).hexdigest(), width, height)
         return picture
 
-    def _variants(self, width: int, height: int, role: str, prepared) -> Picture | None:
-        """The variants for a picture of this (oriented) size; None if `prepared` has none."""
+    def _options(self, width: int, height: int) -> list[dict]:
+        """The variants' settings for a picture of this (oriented) size: one per width below
+        the picture's own, and the largest (the picture's width, or the widest)."""
         long_side = max(width, height)
-        variants: list[Asset] = []
         targets = [w for w in self.widths if w < width] + [min(width, self.widths[-1])]
-        for target in sorted(set(targets)):
-            max_side = None if target >= width else math.ceil(target * long_side / width)
-            result = prepared(max_side)
-            if result is None:
-                return None
+        return [{"max_side": None if target >= width else math.ceil(target * long_side / width), "quality": self.quality}
+                for target in sorted(set(targets))]
+
+    def _variants(self, prepared: list[PreparedImage], role: str) -> Picture:
+        variants: list[Asset] = []
+        for result in prepared:
             if variants and result.width <= variants[-1].width:
                 continue
             digest = hashlib.sha256(result.data).hexdigest()

@@ -81,6 +81,9 @@ class _Images:
         self.cache = cache or ImageCache(None)
         self.notes: list[Note] = []
         self._sources: dict[str, SourcePicture | None] = {}
+        # The cover is the first body picture: its body, cover and thumb variants are made together.
+        self.cover_from_body = item.meta.cover is None
+        self._made: dict[tuple[str, str], PreparedImage] = {}  # by source hash and settings
 
     def source(self, ref: str, *, url_encoded: bool) -> SourcePicture | None:
         key = f"{url_encoded}:{ref}"
@@ -95,11 +98,23 @@ class _Images:
         return self._sources[key]
 
     def prepare(self, ref: str, source: SourcePicture, options: dict) -> PreparedImage | None:
+        made = self.prepare_many(ref, source, [options])
+        return made[0] if made else None
+
+    def prepare_many(self, ref: str, source: SourcePicture, variants: list[dict], *, note: bool = True) -> list[PreparedImage] | None:
+        """Variants of one picture from one decode (ImageCache.prepare_source_many); each kept
+        for the rest of the render, so a cover made with its body picture is not made again."""
+        keys = [(source.sha256, repr(sorted(options.items()))) for options in variants]
+        if all(key in self._made for key in keys):
+            return [self._made[key] for key in keys]
         try:
-            return self.cache.prepare_source(source, **options)
+            made = self.cache.prepare_source_many(source, variants)
         except ImageProblem as problem:
-            self.notes.append(Note(problem.code, f"图片“{ref}”：{problem.message}", ref))
+            if note:
+                self.notes.append(Note(problem.code, f"图片“{ref}”：{problem.message}", ref))
             return None
+        self._made.update(zip(keys, made, strict=True))
+        return made
 
 
 class _BodyImages:
@@ -117,8 +132,14 @@ class _BodyImages:
             source = self.images.source(ref, url_encoded=True)
             if source is None:
                 return None
-            fmt = "PNG" if source.format == "PNG" else "JPEG"
-            prepared = self.images.prepare(ref, source, {**BODY_IMAGE, "fmt": fmt})
+            options = {**BODY_IMAGE, "fmt": "PNG" if source.format == "PNG" else "JPEG"}
+            prepared = None
+            if not self.assets and self.images.cover_from_body:
+                # The article's cover: one decode for the body picture, the cover and the thumb
+                # (alone if the set fails: _cover then reports the cover's problem).
+                made = self.images.prepare_many(ref, source, [options, COVER_IMAGE, THUMB_IMAGE], note=False)
+                prepared = made[0] if made else None
+            prepared = prepared or self.images.prepare(ref, source, options)
             if prepared is None:
                 return None
             digest = prepared.sha256
@@ -336,10 +357,10 @@ def _cover(item: ContentItem, images: _Images, body_images: _BodyImages) -> tupl
         if item.meta.cover is None and ref is None:
             return [], {}, [Note("wechat-cover-missing", "微信文章必须有封面：请在头信息中写 cover，或在正文中放一张本地图片", "cover")]
         return [], {}, []
-    cover = images.prepare(ref, source, COVER_IMAGE)
-    thumb = images.prepare(ref, source, THUMB_IMAGE)
-    if cover is None or thumb is None:
+    made = images.prepare_many(ref, source, [COVER_IMAGE, THUMB_IMAGE])  # one decode for both
+    if made is None:
         return [], {}, []
+    cover, thumb = made
     focus = item.meta.cover_focus
     cover_digest, thumb_digest = cover.sha256, thumb.sha256
     fields = {
