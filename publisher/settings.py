@@ -74,7 +74,22 @@ def account_secret(account_id: str, name: str = "secret") -> SecretStr | None:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create a folder readable by its owner only (state, database, caches hold secrets' outcomes)."""
+    """Create a folder readable by its owner only (state, database, caches hold secrets' outcomes).
+
+    Only a folder made here is set to 0700. A folder that already exists keeps its mode: an
+    operator who points the ledger at /tmp/ledger.sqlite3 or the state at /var/lib must not have
+    /tmp or /var/lib closed to every other user and service (the ledger file itself is 0600
+    either way); a loose existing folder is reported instead."""
+    if path.is_dir():
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "目录 %s 其他用户也能访问（权限 %o），本工具不更改已有目录的权限；"
+                "如它只供本工具使用，可运行 chmod 700 %s", path, mode & 0o7777, path,
+            )
+        return path
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path

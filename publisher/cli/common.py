@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from publisher.content.matrix import Matrix, MatrixError, load_matrix
 from publisher.content.root import find_content_root
-from publisher.settings import Settings
+from publisher.settings import Settings, ensure_private_dir
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -121,7 +121,7 @@ def ledger_of(settings: Settings):
     from publisher.ledger import open_ledger
 
     if settings.database_url is None:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(settings.state_dir)
     try:
         return open_ledger(settings.resolved_database_url)
     except Exception as exc:

@@ -72,3 +72,18 @@ def test_foreign_keys_are_enforced(sqlite_ledger):
 def test_in_memory_ledger_works():
     with open_ledger("sqlite://") as ledger:
         assert ledger.upsert_item_version("i", "h", "t") == 1
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o1777])
+def test_an_existing_shared_folder_keeps_its_mode(db_dir, mode, caplog):
+    # An operator pointing the ledger at /tmp/ledger.sqlite3 once closed /tmp to every other user:
+    # only folders the ledger creates are made private; the file itself is private either way.
+    shared = db_dir / "shared"
+    shared.mkdir()
+    os.chmod(shared, mode)
+    ledger = open_ledger(f"sqlite:///{shared / 'ledger.sqlite3'}")
+    ledger.upsert_item_version("i", "h", "t")
+    ledger.close()
+    assert _mode(shared) == mode
+    assert _mode(shared / "ledger.sqlite3") == 0o600
+    assert any("chmod 700" in r.getMessage() for r in caplog.records)

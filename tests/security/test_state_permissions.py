@@ -46,3 +46,18 @@ def test_run_once_creates_a_private_state_folder_and_ledger(tmp_path, monkeypatc
         and stat.S_IMODE(state.stat().st_mode) & stat.S_IXOTH
     ]  # fmt: skip
     assert readable_by_others == []
+
+
+def test_status_on_a_fresh_machine_makes_the_state_folder_private(tmp_path, monkeypatch, loose_umask):
+    # `publisher status` (ledger_of) used to create the folder 0755 before the ledger made it private;
+    # now only folders made here are tightened, so ledger_of must make it private itself.
+    state = tmp_path / "state"
+    for key in [k for k in os.environ if k.startswith("PUBLISHER_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PUBLISHER_STATE_DIR", str(state))
+    monkeypatch.setenv("PUBLISHER_CONTENT_DIR", str(hostile_root(tmp_path)))
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "ledger.sqlite3").stat().st_mode) == 0o600
