@@ -3,7 +3,7 @@
     python -m bench.publish_profile [--channel weibo|wechat] [--n 200] [--database sqlite|postgresql] [--top 30]
 
 A real redis-server (shared state, as the Celery workers use it), both sandboxes in a thread of
-this process (werkzeug), a SQLite or PostgreSQL ledger. The rows are planned and claimed first;
+this process (the sandboxes' HTTP/1.1 keep-alive server), a SQLite or PostgreSQL ledger. The rows are planned and claimed first;
 then `publish_publication` runs once per row under cProfile, exactly as a worker task calls it.
 Prints SQL statements per publication and the top of the cumulative profile.
 """
@@ -11,6 +11,7 @@ Prints SQL statements per publication and the top of the cumulative profile.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import logging
@@ -18,7 +19,9 @@ import os
 import pstats
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event
@@ -26,7 +29,22 @@ from sqlalchemy import event
 from bench.measure import HERE
 
 sys.path.insert(0, str(HERE.parent / "tests"))
-from publish_fixtures import SECRET_ENV, RedisServer, plan, serve, write_content  # noqa: E402
+from publish_fixtures import SECRET_ENV, RedisServer, plan, write_content  # noqa: E402
+
+
+@contextlib.contextmanager
+def serve(app) -> Iterator[str]:
+    """The sandboxes behind the keep-alive server they run behind in tests and the benchmark."""
+    from channels.sandbox_http import make_keepalive_server
+
+    server = make_keepalive_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

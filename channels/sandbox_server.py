@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from channels.registry import available
 from channels.sandbox_faults import Faults, FaultSettings, settings_from_env
+from channels.sandbox_http import KeepAliveServer, make_keepalive_server
 from channels.wechat.sandbox import WeChatSandbox, WeChatSandboxConfig
 from channels.weibo.sandbox import WeiboSandbox, WeiboSandboxConfig
 
@@ -61,16 +62,11 @@ class _QuietHandler(WSGIRequestHandler):
         self.log("info", '"%s %s" %s', self.command, path, code)
 
 
-class _SilentHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:
-        pass
-
-
 @dataclass
 class SandboxHandle:
     url: str
     apps: dict[str, Any]  # channel name -> its sandbox app, served under /<name>
-    server: BaseWSGIServer
+    server: BaseWSGIServer | KeepAliveServer
     thread: threading.Thread | None = None
 
     def base_url(self, channel: str) -> str:
@@ -109,7 +105,11 @@ def build_sandbox(
     faults: FaultSettings | None = None,
     quiet: bool = True,
 ) -> SandboxHandle:
-    """Every installed channel's sandbox behind one server socket, not yet serving."""
+    """Every installed channel's sandbox behind one server socket, not yet serving.
+
+    Quiet (tests, the demo, the benchmarks): an HTTP/1.1 keep-alive server, as the platforms
+    keep connections (channels/sandbox_http.py). With the access log (`publisher sandbox`):
+    werkzeug's server and its log lines, one connection per request."""
     settings = faults or settings_from_env()
     apps: dict[str, Any] = {}
     titles: dict[str, str] = {}
@@ -123,8 +123,10 @@ def build_sandbox(
     if weibo_config is not None:
         apps["weibo"] = WeiboSandbox(weibo_config, Faults(settings))
     app = DispatcherMiddleware(_start_page(titles), {f"/{name}": a for name, a in apps.items()})
-    handler = _SilentHandler if quiet else _QuietHandler
-    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    if quiet:
+        server = make_keepalive_server(host, port, app)
+    else:
+        server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
