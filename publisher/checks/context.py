@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher.content.findings import Severity
 from publisher.content.matrix import Matrix
-from publisher.settings import Settings
+
+if TYPE_CHECKING:  # pydantic-settings (≈ 16 MB, 0.1 s): not for a check worker that never reads settings
+    from publisher.settings import Settings
 
 
 @dataclass

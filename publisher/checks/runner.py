@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.checks.context import CheckContext
 from publisher.checks.typography import configure
@@ -23,7 +24,9 @@ from publisher.content.loader import discover, load_item
 from publisher.content.matrix import Matrix
 from publisher.content.model import ContentItem
 from publisher.process_pool import worker_pool
-from publisher.settings import Settings
+
+if TYPE_CHECKING:  # pydantic-settings (≈ 16 MB, 0.1 s): not for a check worker that never reads settings
+    from publisher.settings import Settings
 
 POOL_THRESHOLD = 500  # below this, starting worker processes costs more than it saves
 _CHUNK = 250

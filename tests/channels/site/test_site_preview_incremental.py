@@ -143,3 +143,33 @@ def test_the_code_signature_is_the_same_through_a_symlinked_venv(tmp_path):
     linked = subprocess.run([str(link / "bin" / "python"), "-c", code], capture_output=True, text=True, env=env,
                             check=True).stdout
     assert direct == linked
+
+
+def test_a_build_worker_checks_and_renders_without_importing_the_settings(workspace, monkeypatch):
+    """A worker gets the job (matrix, gate) once and checks every item with it: pydantic-settings
+    and what it pulls in (≈ 16 MB and 0.1 s per worker process) have no use there."""
+    import pickle
+    import subprocess
+    import sys
+
+    from channels.site import builder
+
+    root, settings, tmp = workspace
+    taken: list = []
+    real = builder._render_all
+
+    def taking(job, todo, workers):
+        taken.append((job, todo))
+        return real(job, todo, workers)
+
+    monkeypatch.setattr(builder, "_render_all", taking)
+    build_checked_preview(root, load_matrix(root), settings, out=tmp / "preview", now=NOW, workers=1)
+    job, todo = taken[0]
+    (tmp / "job.pickle").write_bytes(pickle.dumps((job, todo)))
+    code = ("import pickle, sys\nfrom channels.site import builder\n"
+            f"job, todo = pickle.loads(open({str(tmp / 'job.pickle')!r}, 'rb').read())\n"
+            "builder._init_worker(job)\ndone = builder._render_chunk_in_worker(todo)\n"
+            "print(sum(1 for _, r in done if r.get('rendered')), sum(1 for _, r in done if r.get('blocked')),"
+            " sorted(m for m in ('publisher.settings', 'pydantic_settings') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["2", "3", "[]"]
