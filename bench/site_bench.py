@@ -198,8 +198,11 @@ def report(result: dict) -> str:
         "prepares 3 JPEG variants of every picture (EXIF stripped, orientation applied); Hugo and "
         "Pelican render their pages and copy pictures unchanged (neither resizes by default). "
         "The cold row is the only one where ours encodes pictures; the steady-state row is what a "
-        "daily full rebuild costs. Peak memory is the sum over the build's processes (ours forks "
-        "2 workers; Hugo is one multi-threaded process).",
+        "daily full rebuild costs. The corpus's pictures come from a pool of 12, so the cold build "
+        "encodes only their few dozen variants and otherwise does the same work (every item checked "
+        "again): cold and cached differ by less than the runs' spread. Peak memory is the sum over the build's processes (ours with -j 2: "
+        "itself and one pool worker rendering, plus multiprocessing's fork server and resource "
+        "tracker; Hugo is one multi-threaded process).",
     ])
 
 
