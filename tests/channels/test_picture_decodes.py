@@ -17,6 +17,7 @@ from render_fixtures import load, make_root
 from publisher.render import images
 from publisher.render.images import ImageCache
 from publisher.render.renditions import render_and_check
+from tests.decode_count import count_decodes
 
 FRONT = "title: 图片解码\nauthor: 测试\ndepartment: 测试处\npublish_at: 2026-11-20 09:00"
 
@@ -30,14 +31,8 @@ def photo(size: tuple[int, int], seed: int) -> bytes:
 
 @pytest.fixture
 def decodes(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    factory = Image._getdecoder
-
-    def counting(mode, decoder_name, args, extra=()):
-        seen.append(decoder_name)
-        return factory(mode, decoder_name, args, extra)
-
-    monkeypatch.setattr(Image, "_getdecoder", counting)
+    """The decoder names Pillow asked for during the test, one per picture decoded."""
+    seen = count_decodes(monkeypatch)
     monkeypatch.setattr(images, "_RECENT_VARIANTS", images._RecentVariants())
     monkeypatch.setattr(images, "_SOURCES", {})
     return seen

@@ -15,6 +15,7 @@ from PIL import Image
 
 from publisher.render import images
 from publisher.render.images import ImageCache, ImageProblem, prepare, prepare_many
+from tests.decode_count import count_decodes
 
 SIDES = (1600, 960, 480)
 
@@ -35,15 +36,7 @@ def photo(size: tuple[int, int] = (3000, 2000), *, orientation: int | None = Non
 @pytest.fixture
 def decodes(monkeypatch) -> list[str]:
     """The decoder names Pillow asked for during the test, one per picture decoded."""
-    seen: list[str] = []
-    factory = Image._getdecoder
-
-    def counting(mode, decoder_name, args, extra=()):
-        seen.append(decoder_name)
-        return factory(mode, decoder_name, args, extra)
-
-    monkeypatch.setattr(Image, "_getdecoder", counting)
-    return seen
+    return count_decodes(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
