@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from html import unescape as html_unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -136,41 +137,91 @@ def render_body(
     `image_src(ref)` maps an image reference to the URL to use (None drops the image);
     `link_href(href)` maps a link (None drops the link but keeps its text).
     Raw HTML `<img>`/`<a>` in the body go through the same callbacks during sanitizing.
+
+    The body is sanitised once for all its channels (`_sanitised`); each call then rewrites only
+    the `<img src>` and `<a href>` of that output, in document order, as nh3 would have in its
+    attribute callback (`_rewrite_references`: same calls, same bytes).
     """
     body = Body(html="")
-    html = _html(text)
 
     # Every <img>/<a> — from Markdown or raw HTML alike — passes through here, in document order.
-    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if tag == "img" and attr == "src":
-            if not value:
-                return None
+    def reference(tag: str, value: str) -> str | None:
+        if tag == "img":
             if value not in body.images:
                 body.images.append(value)
             return image_src(value) if image_src is not None else value
-        if tag == "a" and attr == "href":
-            if value.startswith("#"):
-                return value
-            if value.startswith(("http://", "https://")) and value not in body.links:
-                body.links.append(value)
-            return link_href(value) if link_href is not None else value
-        if attr == "style":
-            # Only the alignment markdown-it writes for table columns; no CSS from editors.
-            return value if _ALIGN.fullmatch(value) else None
-        return value
+        if value.startswith("#"):
+            return value
+        if value.startswith(("http://", "https://")) and value not in body.links:
+            body.links.append(value)
+        return link_href(value) if link_href is not None else value
 
-    body.html = nh3.clean(
-        html,
+    body.html = _rewrite_references(_sanitised(text), reference)
+    return body
+
+
+# nh3's serialisation of the <img>/<a> start tags it keeps: every value double-quoted, '"' escaped.
+_REFERENCE_TAG = re.compile(r'<(img|a)((?: [a-z][a-z0-9-]*="[^"]*")*)>')
+_ATTRIBUTE = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
+
+
+def _attribute_text(value: str) -> str:
+    """An attribute value as html5ever writes it."""
+    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;")
+
+
+def _rewrite_references(html: str, reference: Callable[[str, str], str | None]) -> str:
+    """`html` (nh3's output) with each `<img src>` and `<a href>` passed through `reference(tag,
+    value)`: a new value replaces it, None drops the attribute the way nh3 drops one in its
+    attribute callback (the last attribute takes its place)."""
+
+    def one(match: re.Match) -> str:
+        tag, attrs = match.group(1), match.group(2)
+        url = "src" if tag == "img" else "href"
+        if f" {url}=" not in attrs:
+            return match.group(0)
+        pairs = _ATTRIBUTE.findall(attrs)
+        for index, (name, raw) in enumerate(pairs):
+            if name != url:
+                continue
+            value = html_unescape(raw) if "&" in raw else raw
+            new = reference(tag, value)
+            if new is None:
+                pairs[index] = pairs[-1]  # Vec::swap_remove, as ammonia drops a filtered attribute
+                pairs.pop()
+            elif new != value:
+                pairs[index] = (name, _attribute_text(new))
+            break
+        return f"<{tag}" + "".join(f' {name}="{raw}"' for name, raw in pairs) + ">"
+
+    return _REFERENCE_TAG.sub(one, html)
+
+
+def _keep_value(tag: str, attr: str, value: str) -> str | None:
+    """nh3's attribute callback for what every channel shares: no empty picture source, and only
+    the alignment markdown-it writes for table columns (no CSS from editors)."""
+    if attr == "src":
+        return value or None
+    if attr == "style":
+        return value if _ALIGN.fullmatch(value) else None
+    return value
+
+
+@lru_cache(maxsize=64)
+def _sanitised(text: str) -> str:
+    """The body's HTML through the allow-list, pictures and links as written. Cached like `_html`:
+    an item's channels share it and rewrite only its references."""
+    return nh3.clean(
+        _html(text),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "svg", "math", "template"},
         allowed_classes=ALLOWED_CLASSES,
-        attribute_filter=attribute_filter,
+        attribute_filter=_keep_value,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return body
 
 
 @lru_cache(maxsize=64)
