@@ -173,3 +173,14 @@ def test_the_sample_content_passes_and_the_strict_sandbox_accepts_it(strict_sand
             assert share(strict_sandbox, rendition.payload["text"]) == "ok", item.id
             posted += 1
     assert posted >= 10
+
+
+def test_the_weight_of_a_text_is_the_sum_of_its_characters_weights():
+    from channels.weibo.length import _raw_length, char_weight
+
+    rng = random.Random(7)
+    pool = [chr(c) for c in [*range(0x100), *range(0x4E00, 0x4E40), 0x3000, 0xFF01, 0xD800, 0xDFFF, 0xFEFF,
+                             0x1F600, 0x1F680, 0x20000, 0x10FFFF]]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 80)))
+        assert _raw_length(text) == sum(char_weight(c) for c in text), repr(text)
