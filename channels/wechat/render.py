@@ -20,11 +20,13 @@ from urllib.parse import unquote
 
 from channels.base import Asset, RenderContext
 from channels.wechat.config import WeChatConfig
+from channels.wechat.style_map import NotCertain, StyleMap, Styler
 from channels.wechat.theme import (
     MAX_HTML_DEPTH,
     is_wechat_article,
     load_theme,
     style_for_wechat,
+    style_map,
     too_deep,
 )
 from publisher.content.attachments import Attachment, published_attachments
@@ -309,13 +311,129 @@ def attachments_block(attachments: list[Attachment], page_url: str) -> str:
             + f'<p class="wx-attachments-note">{html.escape(note, quote=False)}</p></section>')
 
 
+# nh3's escaping: '&' only ever starts one of these (its text and attribute forms).
+_NH3_LOOSE_AMP = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp);)")
+
+
+def _rewrite_styled(markup: str, refs: _References, first: int, attachments: str, styles: StyleMap) -> str | None:
+    """`_rewrite`, the empty-paragraph removal, the two blocks and `style_for_wechat` in one pass
+    over the sanitised body (nh3's form, whose text and attribute values are already written as
+    the final pass writes them), or None when the one pass is not certain to give those bytes."""
+    if "\r" in markup or "\x00" in markup or _NH3_LOOSE_AMP.search(markup):
+        return None
+    styler = Styler(styles)
+    anchors: list[tuple[str, int]] = []  # as _WeChatRewriter.anchors
+    skips = 0
+    text: list[str] = []  # a reference link's words, for its title
+    paragraph = -1  # where the innermost <p> began in the output while nothing but blanks followed
+    eat_newline = False  # a removed empty paragraph takes the newline after it
+    pos = 0
+    try:
+        styler.start("section", ' class="wx-article"')
+        for match in _NH3_TAG.finditer(markup):
+            start = match.start()
+            if start > pos and not skips:
+                data = markup[pos:start]
+                if "<" in data:
+                    return None
+                plain = html.unescape(data) if "&" in data else data
+                text.append(plain)
+                if eat_newline:
+                    eat_newline = False
+                    if data[0] == "\n":
+                        data = data[1:]
+                if data:
+                    if not plain.isspace():
+                        paragraph = -1
+                    styler.data(data)
+            pos = match.end()
+            closing, tag, attrs = match.groups()
+            if closing:
+                if attrs:
+                    return None
+                if tag == "a" and anchors:
+                    kind, index = anchors.pop()
+                    if kind == "skip":
+                        skips -= 1
+                    elif kind == "keep":
+                        styler.end("a")
+                        paragraph, eat_newline = -1, False
+                    elif kind == "ref":
+                        url = refs.urls[index]
+                        refs.titles.setdefault(url, "".join(text).strip())
+                        styler.start("sup", ' class="wx-ref"')
+                        styler.data(f"[{first + index}]")
+                        styler.end("sup")
+                        paragraph, eat_newline = -1, False
+                    continue
+                if skips:
+                    continue
+                if tag == "p" and paragraph >= 0:
+                    styler.retract(paragraph)  # <p>, blanks, </p>: _EMPTY_PARAGRAPH removes it
+                    paragraph, eat_newline = -1, True
+                    continue
+                styler.end(tag)
+                paragraph, eat_newline = -1, False
+                continue
+            if tag == "a":
+                pairs = dict(_NH3_ATTR.findall(attrs))
+                href = html.unescape(pairs.get("href") or "")
+                if "footnote-backref" in html.unescape(pairs.get("class") or ""):
+                    anchors.append(("skip", 0))
+                    skips += 1
+                elif href.startswith(_REF_MARKER):
+                    anchors.append(("ref", int(href[len(_REF_MARKER):])))
+                    text = []
+                elif is_wechat_article(href):
+                    anchors.append(("keep", 0))
+                    styler.start("a", f' href="{pairs["href"]}"')
+                    paragraph, eat_newline = -1, False
+                else:
+                    anchors.append(("unwrap", 0))
+                continue
+            if skips:
+                continue
+            if tag == "img":
+                src = next((v for n, v in _NH3_ATTR.findall(attrs) if n == "src"), "")
+                if not src.startswith("asset:"):
+                    continue
+            elif " rel=" in attrs:
+                return None  # only links carry rel, and the rewriter drops it
+            mark = len(styler.out)
+            styler.start(tag, attrs)
+            paragraph, eat_newline = (mark if tag == "p" and not attrs else -1), False
+        if pos < len(markup) and not skips:
+            data = markup[pos:]
+            if "<" in data:
+                return None
+            if eat_newline and data[0] == "\n":
+                data = data[1:]
+            if data:
+                styler.data(data)
+        if anchors:
+            return None
+        styler.feed(attachments + _references_block(refs, first))
+        styler.end("section")
+        result = styler.result()
+    except NotCertain:
+        return None
+    return result if styler.deepest <= MAX_HTML_DEPTH else None
+
+
 def article_html(item: ContentItem, body_images: _BodyImages, theme: str,
                  attachments: list[Attachment] | None = None, page_url: str = "") -> str:
     refs = _References()
     body = render_body(item.body, image_src=body_images.src, link_href=refs.href)
     first = body.html.count('class="footnote-item"') + 1  # after the item's own footnotes
-    inner = (_EMPTY_PARAGRAPH.sub("", _rewrite(body.html, refs, first)) + attachments_block(attachments or [], page_url)
-             + _references_block(refs, first))
+    block = attachments_block(attachments or [], page_url)
+    styles = style_map(theme)
+    if styles is not None:
+        titles = dict(refs.titles)
+        one_pass = _rewrite_styled(body.html, refs, first, block, styles)
+        if one_pass is not None:
+            return one_pass
+        refs.titles = titles
+    inner = _EMPTY_PARAGRAPH.sub("", _rewrite(body.html, refs, first)) + block + _references_block(refs, first)
     return style_for_wechat(f'<section class="wx-article">{inner}</section>', theme)
 
 

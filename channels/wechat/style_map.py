@@ -147,76 +147,131 @@ class StyleMap:
                 self._tags[key] = found
         return found
 
-def styled(markup: str, styles: StyleMap) -> str | None:
-    """`markup` themed and cleaned as the two passes would, or None when it is not certain to be."""
-    if "\r" in markup or "\x00" in markup or _LOOSE_AMP.search(markup):
-        return None  # a parser would change these characters
-    out: list[str] = []
-    stack: list[tuple[str, int]] = []  # open elements: (tag, the context id of the chain up to it)
-    context = 0
-    blocked = 0  # open elements inside which a block would be moved (p and inline ones)
-    links = headings = 0
-    after_pre = False
-    pos = 0
-    for match in _TAG.finditer(markup):
-        start = match.start()
-        if start > pos:
-            data = markup[pos:start]
-            if "<" in data:
-                return None
-            if stack and stack[-1][0] in _TABLE_PARTS and data.strip(_HTML_SPACE):
-                return None  # text in a table outside its cells: the parser moves it before the table
-            if after_pre and data[0] == "\n":
-                return None  # the parser drops a newline right after <pre>
-            out.append(_text(data) if "&" in data or ">" in data or "\xa0" in data else data)
-        after_pre = False
-        pos = match.end()
-        closing, tag, attrs = match.groups()
-        if closing:
-            if attrs or not stack or stack[-1][0] != tag:
-                return None
-            stack.pop()
-            context = stack[-1][1] if stack else 0
-            if tag in _BLOCKED_IN:
-                blocked -= 1
-                links -= tag == "a"
-            elif tag in _HEADINGS:
-                headings -= 1
-            out.append(f"</{tag}>")
-            continue
+class NotCertain(Exception):
+    """The markup is outside what the one pass is certain to write as the two passes would."""
+
+
+class Styler:
+    """The one pass, fed tag by tag: `start`, `end` and `data` (text as html5ever writes it) raise
+    NotCertain for markup an HTML parser would rebuild; `result()` is the themed markup."""
+
+    def __init__(self, styles: StyleMap):
+        self.styles = styles
+        self.out: list[str] = []
+        self.stack: list[tuple[str, int]] = []  # open elements: (tag, the context id of the chain up to it)
+        self.context = 0
+        self.blocked = 0  # open elements inside which a block would be moved (p and inline ones)
+        self.links = self.headings = 0
+        self.after_pre = False
+        self.deepest = 0  # how deep elements nested (theme.too_deep's count)
+
+    def data(self, text: str) -> None:
+        stack = self.stack
+        if stack and stack[-1][0] in _TABLE_PARTS and text.strip(_HTML_SPACE):
+            raise NotCertain  # text in a table outside its cells: the parser moves it before the table
+        if self.after_pre:
+            if text[0] == "\n":
+                raise NotCertain  # the parser drops a newline right after <pre>
+            self.after_pre = False
+        self.out.append(text)
+
+    def end(self, tag: str) -> None:
+        stack = self.stack
+        if not stack or stack[-1][0] != tag:
+            raise NotCertain
+        stack.pop()
+        self.context = stack[-1][1] if stack else 0
+        if tag in _BLOCKED_IN:
+            self.blocked -= 1
+            self.links -= tag == "a"
+        elif tag in _HEADINGS:
+            self.headings -= 1
+        self.after_pre = False
+        self.out.append(f"</{tag}>")
+
+    def start(self, tag: str, attrs: str) -> None:
         if tag not in _TAGS:
-            return None
+            raise NotCertain
+        stack = self.stack
         if stack:
             parent = stack[-1][0]
             if parent in _TABLE_PARTS and tag not in _TABLE_PARTS[parent]:
-                return None
+                raise NotCertain
         else:
             parent = None
         need = _PARENT_OF.get(tag)
         if need is not None and parent not in need:
-            return None
-        if blocked and (tag in _BLOCKS or (tag == "a" and links)) or (headings and tag in _HEADINGS):
-            return None
-        opened = styles.start_tag(context, tag, attrs)
+            raise NotCertain
+        if self.blocked and (tag in _BLOCKS or (tag == "a" and self.links)) or (self.headings and tag in _HEADINGS):
+            raise NotCertain
+        opened = self.styles.start_tag(self.context, tag, attrs)
         if opened is None:
-            return None
-        out.append(opened)
+            raise NotCertain
+        self.out.append(opened)
+        self.after_pre = False
         if tag in _VOID:
-            continue
-        context = styles.context(context, tag, attrs)
-        stack.append((tag, context))
+            return
+        self.context = self.styles.context(self.context, tag, attrs)
+        stack.append((tag, self.context))
+        self.deepest = max(self.deepest, len(stack))
         if tag in _BLOCKED_IN:
-            blocked += 1
-            links += tag == "a"
+            self.blocked += 1
+            self.links += tag == "a"
         elif tag in _HEADINGS:
-            headings += 1
+            self.headings += 1
         else:
-            after_pre = tag == "pre"
-    if stack:
+            self.after_pre = tag == "pre"
+
+    def retract(self, mark: int) -> None:
+        """Take back the element opened when the output was `mark` pieces long, and all after it
+        (it must be the innermost open element)."""
+        tag, _ = self.stack.pop()
+        self.context = self.stack[-1][1] if self.stack else 0
+        if tag in _BLOCKED_IN:
+            self.blocked -= 1
+            self.links -= tag == "a"
+        elif tag in _HEADINGS:
+            self.headings -= 1
+        self.after_pre = False
+        del self.out[mark:]
+
+    def feed(self, markup: str) -> None:
+        """Markup in the renderer's form (html.escape'd), tag by tag."""
+        if "\r" in markup or "\x00" in markup or _LOOSE_AMP.search(markup):
+            raise NotCertain  # a parser would change these characters
+        pos = 0
+        for match in _TAG.finditer(markup):
+            start = match.start()
+            if start > pos:
+                data = markup[pos:start]
+                if "<" in data:
+                    raise NotCertain
+                self.data(_text(data) if "&" in data or ">" in data or "\xa0" in data else data)
+            pos = match.end()
+            closing, tag, attrs = match.groups()
+            if closing:
+                if attrs:
+                    raise NotCertain
+                self.end(tag)
+            else:
+                self.start(tag, attrs)
+        if pos < len(markup):
+            data = markup[pos:]
+            if "<" in data:
+                raise NotCertain
+            self.data(_text(data))
+
+    def result(self) -> str:
+        if self.stack:
+            raise NotCertain
+        return "".join(self.out)
+
+
+def styled(markup: str, styles: StyleMap) -> str | None:
+    """`markup` themed and cleaned as the two passes would, or None when it is not certain to be."""
+    styler = Styler(styles)
+    try:
+        styler.feed(markup)
+        return styler.result()
+    except NotCertain:
         return None
-    if pos < len(markup):
-        data = markup[pos:]
-        if "<" in data:
-            return None
-        out.append(_text(data))
-    return "".join(out)

@@ -118,3 +118,38 @@ def test_only_themes_of_tags_classes_and_descendants_are_learned():
                 "#fn1 { color: red; }", "@media (max-width: 600px) { p { margin: 0; } }", "ul > li { margin: 0; }",
                 "p ~ p { margin: 0; }", "* { margin: 0; }", "p { color: red; "):
         assert not simple_theme(css), css
+
+
+EMPTYING = [
+    "![缺失](missing.png)\n\n正文\n",  # a paragraph left empty where a picture was dropped
+    "段落\n\n![远程](https://example.com/a.png)\n![缺失](b.png)\n\n<p> <img src=\"c.png\">\xa0</p>\n\n尾\n",
+    "<p><a href=\"#x\"> </a></p>\n<p></p>\n<p>\n</p>text\n",
+    "注[^1]\n\n[^1]: ![缺失](x.png)\n",
+    "[公众号](https://mp.weixin.qq.com/s/abc)[外链 **加粗** &amp;](https://www.gov.cn/)[外链](https://www.gov.cn/)\n",
+]
+
+
+@pytest.mark.parametrize("name", ["default", "gov-red"])
+def test_rewrite_and_theme_in_one_pass_give_the_bytes_of_the_passes_in_turn(name):
+    from channels.wechat.style_map import StyleMap
+
+    styles = StyleMap(lambda markup: theme._two_passes(markup, name), theme._keep_attribute)
+    attachments = '<section class="wx-attachments"><p class="wx-attachment">申报表.docx（Word，12 KB）</p></section>'
+    one_pass = 0
+    bodies = _markdown_files() + _mixes(300) + EMPTYING
+    for index, text in enumerate(bodies):
+        block = attachments if index % 3 == 0 else ""
+        passes, fused = wechat_render._References(), wechat_render._References()
+        src = lambda ref: "asset:images/" + ref if ref.endswith(".jpg") else None  # noqa: E731
+        body = render_body(text, image_src=src, link_href=passes.href)
+        render_body(text, image_src=src, link_href=fused.href)
+        first = body.html.count('class="footnote-item"') + 1
+        inner = wechat_render._EMPTY_PARAGRAPH.sub("", wechat_render._rewrite(body.html, passes, first))
+        expected = theme.style_for_wechat(
+            f'<section class="wx-article">{inner}{block}{wechat_render._references_block(passes, first)}</section>', name)
+        got = wechat_render._rewrite_styled(body.html, fused, first, block, styles)
+        if got is not None:
+            one_pass += 1
+            assert got == expected, text[:300]
+            assert fused.titles == passes.titles
+    assert one_pass > 0.9 * len(bodies)
