@@ -37,6 +37,23 @@ class CheckContext:
     # `history_read` False: items keep whatever trail they were given.
     history: object = None
     history_read: bool = False
+    # Channel objects by account id, made once per run instead of once per item and target (their
+    # setup validates the account's options); None makes one per target. Only `check_items` turns
+    # it on: a resident context would keep what channels remember of each rendition for months.
+    channels: dict[str, Any] | None = field(default=None, init=False)
+
+    def channel(self, account: Any) -> Any:  # an Account -> its Channel
+        """The account's channel object (publisher.render.renditions.channel_for, which raises
+        RenderingError for an account that cannot render: never remembered)."""
+        from publisher.render.renditions import channel_for
+
+        if self.channels is None:
+            return channel_for(account, self.matrix, self.image_cache)
+        made = self.channels.get(account.id)
+        if made is None or made[0] is not account or made[1] is not self.image_cache:
+            made = self.channels[account.id] = (account, self.image_cache,
+                                                channel_for(account, self.matrix, self.image_cache))
+        return made[2]
 
     def attach_trail(self, item: Any) -> None:  # a ContentItem
         if self.history_read:

@@ -98,6 +98,7 @@ def _init_worker(matrix: Matrix, allow_remote: bool, strict: bool, image_cache: 
     _worker_ctx.allow_remote_images = allow_remote
     _worker_ctx.image_cache = image_cache
     _worker_ctx.history, _worker_ctx.history_read = history, history_read
+    _worker_ctx.channels = {}
 
 
 def _check_chunk(files: list[Path], root: Path, keep_items: bool) -> tuple[list[Finding], list[ContentItem]]:
@@ -131,6 +132,7 @@ def check_items(
     root = root.resolve()
     files = discover(root, [Path(p).resolve() for p in paths] if paths else None)
     ctx = CheckContext.build(matrix, settings, strict_review=strict_review)
+    ctx.channels = {}  # one channel object per account for the run (not passed to workers)
     if matrix.review.verify == "git":
         # The working tree's sign-offs against the committed history (HEAD): one git log pass.
         ctx.history, ctx.history_read = load_history(root, matrix.review), True

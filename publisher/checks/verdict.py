@@ -65,10 +65,12 @@ def draft_finding(item: ContentItem) -> Finding:
 
 
 def target_verdict(item: ContentItem, account: Account, ctx: CheckContext) -> TargetVerdict:
-    from publisher.render.renditions import RenderingError, render_and_check
+    from publisher.render.renditions import RenderingError
 
     try:
-        rendition, findings = render_and_check(item, ctx.matrix, account, ctx.image_cache)
+        channel = ctx.channel(account)
+        rendition = channel.render(item)
+        findings = channel.check(item, rendition)  # check() reuses what render() noticed
     except RenderingError as exc:
         return TargetVerdict(account, None, [Finding(
             "channel-unavailable", str(exc), item.display_path, item.line_of("targets"), None, Severity.ERROR,
