@@ -129,27 +129,33 @@ EMPTYING = [
 ]
 
 
+ATTACHMENTS = '<section class="wx-attachments"><p class="wx-attachment">申报表.docx（Word，12 KB）</p></section>'
+
+
+def both_ways(text: str, name: str, block: str = "") -> tuple[str, str | None]:
+    """(the rewriter, empty-paragraph removal and theme in turn; the one pass or None), on what
+    render_article has after render_body (pictures named *.jpg resolve)."""
+    passes, fused = wechat_render._References(), wechat_render._References()
+    src = lambda ref: "asset:images/" + ref if ref.endswith(".jpg") else None  # noqa: E731
+    body = render_body(text, image_src=src, link_href=passes.href)
+    render_body(text, image_src=src, link_href=fused.href)
+    first = body.html.count('class="footnote-item"') + 1
+    inner = wechat_render._EMPTY_PARAGRAPH.sub("", wechat_render._rewrite(body.html, passes, first))
+    expected = theme.style_for_wechat(
+        f'<section class="wx-article">{inner}{block}{wechat_render._references_block(passes, first)}</section>', name)
+    got = wechat_render._rewrite_styled(body.html, fused, first, block, theme.style_map(name))
+    if got is not None:
+        assert fused.titles == passes.titles
+    return expected, got
+
+
 @pytest.mark.parametrize("name", ["default", "gov-red"])
 def test_rewrite_and_theme_in_one_pass_give_the_bytes_of_the_passes_in_turn(name):
-    from channels.wechat.style_map import StyleMap
-
-    styles = StyleMap(lambda markup: theme._two_passes(markup, name), theme._keep_attribute)
-    attachments = '<section class="wx-attachments"><p class="wx-attachment">申报表.docx（Word，12 KB）</p></section>'
     one_pass = 0
     bodies = _markdown_files() + _mixes(300) + EMPTYING
     for index, text in enumerate(bodies):
-        block = attachments if index % 3 == 0 else ""
-        passes, fused = wechat_render._References(), wechat_render._References()
-        src = lambda ref: "asset:images/" + ref if ref.endswith(".jpg") else None  # noqa: E731
-        body = render_body(text, image_src=src, link_href=passes.href)
-        render_body(text, image_src=src, link_href=fused.href)
-        first = body.html.count('class="footnote-item"') + 1
-        inner = wechat_render._EMPTY_PARAGRAPH.sub("", wechat_render._rewrite(body.html, passes, first))
-        expected = theme.style_for_wechat(
-            f'<section class="wx-article">{inner}{block}{wechat_render._references_block(passes, first)}</section>', name)
-        got = wechat_render._rewrite_styled(body.html, fused, first, block, styles)
+        expected, got = both_ways(text, name, ATTACHMENTS if index % 3 == 0 else "")
         if got is not None:
             one_pass += 1
             assert got == expected, text[:300]
-            assert fused.titles == passes.titles
     assert one_pass > 0.9 * len(bodies)

@@ -1,6 +1,7 @@
 """Random Markdown, including raw HTML, stray entities and control characters, through both ways
 of theming a WeChat article: the one pass (channels.wechat.style_map) must give the bytes of the
-two passes (css-inline, then nh3) or step aside. The seeded mixes in test_wechat_style_map cover
+two passes (css-inline, then nh3) or step aside, and so must the article's rewriter and theme in
+one pass (channels.wechat.render._rewrite_styled) against the rewriter, then the theme. The seeded mixes in test_wechat_style_map cover
 well-formed constructs; this covers what an editor's typing or a paste can produce."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels.wechat import theme
-from tests.channels.test_wechat_style_map import BLOCKS, _article
+from tests.channels.test_wechat_style_map import ATTACHMENTS, BLOCKS, _article, both_ways
 
 PIECES = [
     "**", "*", "_", "`", "~~", "[", "]", "(", ")", "![", "<", ">", "&", "&amp;", "&#x0;", "&nbsp;", "&copy",
@@ -31,3 +32,10 @@ def test_one_pass_never_differs_from_the_two_passes(body, name):
     if theme.too_deep(article):
         return
     assert theme.style_for_wechat(article, name) == theme._two_passes(article, name)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(bodies, st.sampled_from(["default", "gov-red"]), st.sampled_from(["", ATTACHMENTS]))
+def test_rewrite_and_theme_in_one_pass_never_differ_from_the_passes_in_turn(body, name, block):
+    expected, got = both_ways(body, name, block)
+    assert got is None or got == expected
