@@ -171,3 +171,21 @@ def test_every_input_and_the_output_defeat_the_stamp(preview, capsys, monkeypatc
     assert not run(capsys)[1]
     monkeypatch.setattr(time, "time", lambda: soon + 3600 * 24)
     assert run(capsys)[1]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_noticed(preview, capsys):
+    # touch -d, rsync -t or an unpacked archive can put the old mtime back on a same-size edit;
+    # the file's ctime still moves, and both the stamp and the build's scan compare it.
+    root, out, run = preview
+    run(capsys)
+    page = next(out.rglob("one.html"))
+    source = root / "items/2026/one/index.md"
+    before = source.stat()
+    text = source.read_text(encoding="utf-8")
+    edited = text.replace("扎实推进", "稳步推进")
+    assert edited != text and len(edited.encode()) == len(text.encode())
+    source.write_text(edited, encoding="utf-8")
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert source.stat().st_mtime_ns == before.st_mtime_ns and source.stat().st_size == before.st_size
+    assert run(capsys)[1]  # not answered from the stamp
+    assert "稳步推进" in page.read_text(encoding="utf-8")

@@ -59,7 +59,7 @@ class BuildReport:
     owned: int = 0  # files on the site after the build (what a no-op build reports as unchanged)
     # With `record_inputs`: what this build read and wrote, for a caller that wants to know
     # later, by stat alone, that nothing changed since (see `_scan`): {"items": [(folder, mtime,
-    # [(name, size, mtime)])], "out": [(folder, mtime)], "manifest": (path, size, mtime),
+    # [(name, size, mtime, ctime)])], "out": [(folder, mtime)], "manifest": (path, size, mtime),
     # "next_change": the first instant (epoch seconds) an item's dates put it on or off the site}.
     inputs: dict | None = None
 
@@ -98,7 +98,9 @@ class Source:
 
     id: str
     file: str  # the index.md, as a string: Path objects for 10,000 folders cost more than the scan
-    signature: list[tuple[str, int, int]]  # (name, size, mtime_ns) of every file, index.md too
+    # (name, size, mtime_ns, ctime_ns) of every file, index.md too. ctime: an edit that keeps the
+    # size and puts the old mtime back (touch -d, rsync -t, an archive unpacked) still moves it.
+    signature: list[tuple[str, int, int, int]]
     key: str = ""  # content key, computed only when the signature changed
 
     @property
@@ -111,8 +113,8 @@ class Source:
         return hashlib.blake2b(repr(self.signature).encode(), digest_size=16).hexdigest()
 
     def content_key(self) -> str:
-        """index.md by content; pictures by name, size and mtime (cheap, and a changed picture
-        changes one of them)."""
+        """index.md by content; pictures by name, size, mtime and ctime (cheap, and a changed
+        picture changes one of them)."""
         with open(self.file, "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()
         return input_hash(digest, [f for f in self.signature if f[0] != ITEM_FILE])
@@ -154,8 +156,8 @@ def _scan(root: Path, record: list | None = None) -> list[Source]:
                     stat = entry.stat()
                 except OSError:
                     continue
-                owner.signature.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
-                here.append((entry.name, stat.st_size, stat.st_mtime_ns))
+                owner.signature.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+                here.append((entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
 
     walk(base, "", None, "")
     for source in found:
@@ -172,7 +174,7 @@ def item_key(source: bytes, folder: Path) -> str:
             rel = os.path.relpath(full, folder)
             if rel != ITEM_FILE:
                 stat = os.stat(full)
-                others.append((rel, stat.st_size, stat.st_mtime_ns))
+                others.append((rel, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
     return input_hash(hashlib.sha256(source).hexdigest(), sorted(others))
 
 
