@@ -223,3 +223,28 @@ def test_item_script_music_and_pace_from_targets_douyin(tmp_path):
     [bad] = [f for f in check_targets(item, CheckContext(matrix=channel.context.matrix)) if f.code == "invalid-target-option"]
     assert "seconds_per_caption: 99" in text.splitlines()[bad.line - 1]
     assert channel.render(item).payload["captions"] != ["第一条", "第二条"]
+
+
+def test_a_truncated_picture_is_a_finding_in_chinese_not_a_crash(tmp_path):
+    # Its header is whole, so only decoding it shows the damage; that used to fail the video's
+    # frames with Pillow's English OSError ("check-crashed") in place of a finding with its name.
+    make_repo(tmp_path, pictures=2, script=["第一条字幕"])
+    item, channel = load(tmp_path)
+    photo = next(item.folder.glob("photo-2.jpg"))
+    photo.write_bytes(photo.read_bytes()[: len(photo.read_bytes()) // 2])
+    rendition = channel.render(item)
+    findings = channel.check(item, rendition)
+    damaged = [f for f in findings if f.code == "douyin-image-decode"]
+    assert damaged and damaged[0].is_error and "photo-2.jpg" in damaged[0].message
+    assert "已损坏或不完整" in damaged[0].message
+    assert rendition.payload["pictures"] == ["photo-1.jpg"]
+
+
+def test_a_logo_that_is_not_a_picture_is_a_finding_and_the_video_renders(tmp_path):
+    make_repo(tmp_path, pictures=1, script=["第一条字幕"], logo=True)
+    (tmp_path / "media" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)
+    assert video_of(rendition).data  # rendered without the logo
+    damaged = [f for f in channel.check(item, rendition) if f.code == "douyin-image-decode"]
+    assert damaged and "账号标志图片“media/logo.png”" in damaged[0].message, damaged
