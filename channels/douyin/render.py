@@ -9,7 +9,7 @@ in memory and beside the prepared-image cache, so only the first render of an it
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from channels.base import Asset, RenderContext
 from channels.douyin.config import DouyinConfig
@@ -40,8 +40,14 @@ def render_post(item: ContentItem, config: DouyinConfig, account_name: str, cont
     folder = None
     if context.image_cache is not None and context.image_cache.folder is not None:
         folder = context.image_cache.folder / "douyin-video"
-    from channels.douyin.video import cache_for, render_video
+    from channels.douyin.video import cache_for, render_video, unreadable_music
 
+    if board.music is not None and unreadable_music(board.music):
+        # A damaged file would fail the whole video with FFmpeg's English error; the editor
+        # gets a finding with the file's name, and the video is rendered without it.
+        board = replace(board, music=None, music_name=None, notes=[*board.notes, Note(
+            "douyin-music-decode", f"背景音乐“{board.music_name}”无法读取（已损坏或不是音频文件）",
+            None, ("targets", "douyin", "music"))])
     video = render_video(board, config, cache_for(folder))
     name = f"video/{video.key[:16]}.mp4"
     assets = [

@@ -173,6 +173,17 @@ def render_video(board: Storyboard, config: DouyinConfig, cache: VideoCache | No
 
 
 # -- audio ------------------------------------------------------------------------------------
+def unreadable_music(data: bytes) -> bool:
+    """Whether `data` is not an audio file FFmpeg can decode (its first frame is tried: cheap)."""
+    try:
+        with av.open(io.BytesIO(data)) as source:
+            stream = next(s for s in source.streams if s.type == "audio")
+            next(source.decode(stream))
+    except Exception:  # PyAV raises many types (and StopIteration: no audio stream or frame)
+        return True
+    return False
+
+
 def music_samples(data: bytes, seconds: float, volume: float) -> np.ndarray:
     """The music as float32 stereo samples, `seconds` long: looped when short, faded out."""
     needed = int(round(seconds * SAMPLE_RATE))

@@ -248,3 +248,13 @@ def test_a_logo_that_is_not_a_picture_is_a_finding_and_the_video_renders(tmp_pat
     assert video_of(rendition).data  # rendered without the logo
     damaged = [f for f in channel.check(item, rendition) if f.code == "douyin-image-decode"]
     assert damaged and "账号标志图片“media/logo.png”" in damaged[0].message, damaged
+
+
+def test_damaged_music_is_a_finding_and_the_video_renders_without_it(tmp_path):
+    make_repo(tmp_path, pictures=1, script=["第一条字幕"], music=True)
+    (tmp_path / "media" / "theme.wav").write_bytes(b"RIFF" + b"\0" * 60)
+    item, channel = load(tmp_path)
+    rendition = channel.render(item)  # FFmpeg's English error used to fail the whole render
+    assert video_of(rendition).data and rendition.payload["music"] is None
+    damaged = [f for f in channel.check(item, rendition) if f.code == "douyin-music-decode"]
+    assert damaged and damaged[0].is_error and "media/theme.wav" in damaged[0].message
