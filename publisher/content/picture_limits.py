@@ -32,7 +32,7 @@ def too_many_pixels(width: int | None, height: int | None, limit: int) -> str:
     pixels = width * height if width and height else None
     size = f"{width}×{height} 像素，约 {megapixels_text(pixels)}" if pixels else "像素数无法读取"
     if pixels is None or pixels > DEFAULT_MAX_PIXELS:
-        why = "远超相机原图的尺寸，可能已损坏或被恶意构造（“解压炸弹”），为安全起见不予处理。"
+        why = "，远超相机原图的尺寸，可能已损坏或被恶意构造（“解压炸弹”），为安全起见不予处理。"
     else:
         why = "（上限由本单位在 publisher.toml 的 [checks] image_max_pixels 中设定）。"
     return (
