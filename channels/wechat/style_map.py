@@ -176,18 +176,21 @@ class Styler:
         self.out.append(text)
 
     def end(self, tag: str) -> None:
-        stack = self.stack
-        if not stack or stack[-1][0] != tag:
+        if not self.stack or self.stack[-1][0] != tag:
             raise NotCertain
-        stack.pop()
-        self.context = stack[-1][1] if stack else 0
+        self._pop()
+        self.out.append(f"</{tag}>")
+
+    def _pop(self) -> None:
+        """Close the innermost open element in the bookkeeping (not in the output)."""
+        tag, _ = self.stack.pop()
+        self.context = self.stack[-1][1] if self.stack else 0
         if tag in _BLOCKED_IN:
             self.blocked -= 1
             self.links -= tag == "a"
         elif tag in _HEADINGS:
             self.headings -= 1
         self.after_pre = False
-        self.out.append(f"</{tag}>")
 
     def start(self, tag: str, attrs: str) -> None:
         if tag not in _TAGS:
@@ -225,14 +228,7 @@ class Styler:
     def retract(self, mark: int) -> None:
         """Take back the element opened when the output was `mark` pieces long, and all after it
         (it must be the innermost open element)."""
-        tag, _ = self.stack.pop()
-        self.context = self.stack[-1][1] if self.stack else 0
-        if tag in _BLOCKED_IN:
-            self.blocked -= 1
-            self.links -= tag == "a"
-        elif tag in _HEADINGS:
-            self.headings -= 1
-        self.after_pre = False
+        self._pop()
         del self.out[mark:]
 
     def feed(self, markup: str) -> None:
