@@ -123,23 +123,3 @@ def test_front_matter_error_carries_position():
         split_front_matter("---\na: 1\nb: \"open\n---\n")
     assert (caught.value.code, caught.value.line, caught.value.col) == ("yaml-syntax", 3, 4)
     assert "引号" in caught.value.message
-
-
-@pytest.mark.parametrize(("written", "expected"), [
-    ("2026-11-20 9:00", datetime(2026, 11, 20, 9, 0)),
-    ("2026年11月20日 9:00", datetime(2026, 11, 20, 9, 0)),
-    ("2026年11月20日9：30", datetime(2026, 11, 20, 9, 30)),
-    ("2026-11-2 09:00", datetime(2026, 11, 2, 9, 0)),
-])
-def test_how_editors_also_write_a_moment_is_read_in_the_office_timezone(tmp_path, written, expected):
-    text = HEAD.replace("publish_at: 2026-11-20 09:00\n", f"publish_at: \"{written}\"\n")
-    item, findings = load(tmp_path, "x", text + "---\n正文\n")
-    assert findings == [], findings
-    assert item.meta.publish_at == expected.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.mark.parametrize("written", ["明天上午", "2026-13-04 09:00", "2026-11-20 25:00", "2026-11-20 9", "11-20 09:00"])
-def test_a_moment_that_cannot_be_read_is_an_error_not_a_guess(tmp_path, written):
-    text = HEAD.replace("publish_at: 2026-11-20 09:00\n", f"publish_at: \"{written}\"\n")
-    item, findings = load(tmp_path, "x", text + "---\n正文\n")
-    assert item is None and findings[0].code == "bad-date"
