@@ -5,14 +5,11 @@ sanitiser's form goes to html.parser."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from channels.wechat import render as wechat_render
 from publisher.render.markdown import render_body
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.markdown_corpus import repo_markdown
 
 HOSTILE = [
     '<a href="https://example.com/?a=1&amp;b=2" title="x &quot;y&quot; &lt;z&gt;">链接 &amp; 文本</a>\n',
@@ -34,9 +31,7 @@ def _via_html_parser(markup: str, refs, first: int) -> str:
 
 
 def _bodies() -> list[str]:
-    files = sorted((ROOT / "tests").rglob("*.md")) + sorted((ROOT / "docs").rglob("*.md")) + \
-        sorted((ROOT / "content").rglob("*.md"))
-    return [path.read_bytes().decode("utf-8", errors="replace") for path in files] + HOSTILE
+    return repo_markdown() + HOSTILE
 
 
 def _sanitised(text: str):

@@ -6,7 +6,6 @@ with other selectors take the two passes; each element shape is asked of css-inl
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ from channels.wechat import render as wechat_render
 from channels.wechat import theme
 from channels.wechat.style_map import StyleMap, simple_theme, styled
 from publisher.render.markdown import render_body
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.markdown_corpus import repo_markdown
 
 BLOCKS = [
     "普通段落，含 **加粗**、*强调*、~~删除~~、`代码` 与&nbsp;不换行空格 & 符号 < > \"引号\" '单引号'。",
@@ -38,9 +36,7 @@ BLOCKS = [
 
 
 def _markdown_files() -> list[str]:
-    files = sorted((ROOT / "tests").rglob("*.md")) + sorted((ROOT / "docs").rglob("*.md")) + \
-        sorted((ROOT / "content").rglob("*.md"))
-    return [path.read_bytes().decode("utf-8", errors="replace") for path in files]
+    return repo_markdown()
 
 
 def _mixes(count: int) -> list[str]:

@@ -5,14 +5,11 @@ engine (notice blocks, inputs markdown-it-pyrs panics on)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from publisher.render import compiled_markdown
 from publisher.render import markdown as md
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.markdown_corpus import repo_markdown
 
 CONSTRUCTS = [
     "# 标题\n\n正文**加粗**与*强调*，~~删除~~。\n第二行\n",
@@ -44,8 +41,7 @@ def _reference_plain(text: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _bodies() -> list[str]:
-    files = sorted((ROOT / "tests").rglob("*.md")) + sorted((ROOT / "docs").rglob("*.md"))
-    return [path.read_bytes().decode("utf-8", errors="replace") for path in files] + CONSTRUCTS
+    return repo_markdown(("tests", "docs")) + CONSTRUCTS
 
 
 def test_compiled_engine_matches_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:

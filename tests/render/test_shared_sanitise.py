@@ -13,6 +13,7 @@ import nh3
 import pytest
 
 from publisher.render import markdown as md
+from tests.markdown_corpus import repo_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,9 +62,7 @@ def _reference(text: str, image_src, link_href) -> md.Body:
 
 
 def _bodies() -> list[str]:
-    files = sorted((ROOT / "tests").rglob("*.md")) + sorted((ROOT / "docs").rglob("*.md")) + \
-        sorted((ROOT / "content").rglob("*.md"))
-    return [path.read_bytes().decode("utf-8", errors="replace") for path in files] + HOSTILE
+    return repo_markdown() + HOSTILE
 
 
 def _callbacks(seed: int):
