@@ -65,12 +65,10 @@ def draft_finding(item: ContentItem) -> Finding:
 
 
 def target_verdict(item: ContentItem, account: Account, ctx: CheckContext) -> TargetVerdict:
-    from publisher.render.renditions import RenderingError
+    from publisher.render.renditions import RenderingError, render_and_check_with
 
     try:
-        channel = ctx.channel(account)
-        rendition = channel.render(item)
-        findings = channel.check(item, rendition)  # check() reuses what render() noticed
+        rendition, findings = render_and_check_with(ctx.channel(account), item)
     except RenderingError as exc:
         return TargetVerdict(account, None, [Finding(
             "channel-unavailable", str(exc), item.display_path, item.line_of("targets"), None, Severity.ERROR,

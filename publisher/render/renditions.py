@@ -72,7 +72,11 @@ def render_and_check(
     item: ContentItem, matrix: Matrix, account: Account, image_cache: ImageCache | None = None
 ):
     """(rendition, findings) from one channel object, so check() reuses what render() noticed."""
-    channel = channel_for(account, matrix, image_cache)
+    return render_and_check_with(channel_for(account, matrix, image_cache), item)
+
+
+def render_and_check_with(channel: Channel, item: ContentItem):
+    """`render_and_check` with a channel object the caller keeps (a check run makes one per account)."""
     rendition = channel.render(item)
     return rendition, channel.check(item, rendition)
 
