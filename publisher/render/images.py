@@ -308,12 +308,14 @@ def prepare_many(data: bytes, variants: Sequence[Mapping]) -> list[PreparedImage
     return _prepare_set(data, variants, None)
 
 
-def _prepare_set(data: bytes, variants: Sequence[Mapping], scale: int | None) -> list[PreparedImage]:
+def _prepare_set(data: bytes, variants: Sequence[Mapping], scale: int | None,
+                 size: tuple[int, int] | None = None) -> list[PreparedImage]:
     """`prepare_many`, or with `scale` given: those of a larger set's variants that are missing
-    (decoded at the whole set's scale, so each gets the pixels it would get with the others)."""
+    (decoded at the whole set's scale, so each gets the pixels it would get with the others).
+    `size`: the stored size when the caller has already checked the picture (`inspect`)."""
     complete = [_options(**v) for v in variants]
     try:
-        size = inspect(data)[1:]
+        size = size or inspect(data)[1:]
         return _prepare_variants(data, size, complete, scale or decode_scale(size, complete))
     except ImageProblem:
         raise
@@ -410,7 +412,7 @@ class ImageCache:
         found = [self._lookup(key) for key in keys]
         missing = [index for index, image in enumerate(found) if image is None]
         if missing:
-            made = _prepare_set(data, [variants[index] for index in missing], scale)
+            made = _prepare_set(data, [variants[index] for index in missing], scale, size)
             for index, result in zip(missing, made, strict=True):
                 found[index] = self._store(keys[index], result)
         return found  # type: ignore[return-value]  # every None was filled
