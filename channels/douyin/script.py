@@ -13,17 +13,15 @@ account's fixed topics (the platform reads topics from the text, Douyin's docume
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
 from pydantic import ValidationError
 
 from channels.douyin.config import DouyinConfig, DouyinTargetOptions
 from publisher.content.model import ContentItem, TargetSpec
-from publisher.render.images import ImageProblem, inspect, is_remote, read_local
+from publisher.render.images import ImageProblem, check_decodes, is_remote, read_local
 from publisher.render.markdown import parse
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
@@ -197,7 +195,7 @@ def _pictures(item: ContentItem) -> tuple[list[Picture], list[Note]]:
     for ref, encoded, key in _picture_refs(item):
         try:
             data = read_local(item.folder, ref, url_encoded=encoded)
-            _decodes(data)
+            check_decodes(data)
         except ImageProblem as problem:
             notes.append(Note(f"douyin-{problem.code}", f"抖音视频图片“{ref}”：{problem.message}", ref, key))
             continue
@@ -206,20 +204,6 @@ def _pictures(item: ContentItem) -> tuple[list[Picture], list[Note]]:
             seen.add(picture.sha256)
             pictures.append(picture)
     return pictures, notes
-
-
-def _decodes(data: bytes) -> None:
-    """Raise ImageProblem unless the whole picture decodes. The header (`inspect`) is not enough:
-    a truncated JPEG passes it and then failed the video's frames with Pillow's English OSError
-    in place of a finding. Decoded at ⅛ scale (libjpeg still reads every byte): cheap next to
-    the video, which decodes it again."""
-    inspect(data)
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
-            im.load()
-    except Exception:  # Pillow raises many types for a damaged file
-        raise ImageProblem("image-decode", "图片文件已损坏或不完整，无法处理") from None
 
 
 def _content_file(root: Path, ref: str, what: str, key: tuple, notes: list[Note],
@@ -264,7 +248,7 @@ def storyboard(item: ContentItem, config: DouyinConfig, account_name: str) -> St
         logo = _content_file(item.root, config.logo, "账号标志图片", (), notes)
         try:
             if logo is not None:
-                _decodes(logo)
+                check_decodes(logo)
         except ImageProblem as problem:
             notes.append(Note(f"douyin-{problem.code}", f"账号标志图片“{config.logo}”：{problem.message}", None, ()))
             logo = None

@@ -197,6 +197,23 @@ def inspect(data: bytes) -> tuple[str, int, int]:
     return fmt, width, height
 
 
+def _damaged() -> ImageProblem:
+    """A picture whose header reads but whose data does not decode (a truncated file)."""
+    return ImageProblem("image-decode", "图片文件已损坏或不完整，无法处理")
+
+
+def check_decodes(data: bytes) -> None:
+    """Raise ImageProblem unless the whole picture decodes: `inspect` reads only the header, which
+    a truncated JPEG still has. A JPEG is decoded at ⅛ scale (libjpeg still reads every byte)."""
+    inspect(data)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+            im.load()
+    except Exception:  # Pillow raises many types for a damaged file
+        raise _damaged() from None
+
+
 def _target(max_side: int | None, crop: tuple[float, float, float, float] | None) -> tuple[int, int] | None:
     """The size a variant needs decoded: with a crop, the cropped part must still be at least
     `max_side` on each side."""
@@ -320,7 +337,7 @@ def _prepare_set(data: bytes, variants: Sequence[Mapping], scale: int | None,
     except ImageProblem:
         raise
     except Exception:  # Pillow decodes lazily: a truncated file fails here, with many types
-        raise ImageProblem("image-decode", "图片文件已损坏或不完整，无法处理") from None
+        raise _damaged() from None
 
 
 def _options(*, max_side: int | None = None, max_bytes: int | None = None, fmt: str | None = None,
