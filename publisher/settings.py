@@ -6,6 +6,7 @@ never written to `publisher.toml`, logs, output or the ledger.
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -83,8 +84,6 @@ def ensure_private_dir(path: Path) -> Path:
     if path.is_dir():
         mode = path.stat().st_mode
         if mode & 0o077:
-            import logging
-
             logging.getLogger(__name__).warning(
                 "目录 %s 其他用户也能访问（权限 %o），本工具不更改已有目录的权限；"
                 "如它只供本工具使用，可运行 chmod 700 %s", path, mode & 0o7777, path,
