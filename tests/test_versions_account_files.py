@@ -68,3 +68,24 @@ def test_version_copies_them_and_their_bytes_change_the_hash(tmp_path):
     assert (stored.root / "_media" / "theme.m4a").read_bytes() == b"music-1"
     (root / "_media" / "theme.m4a").write_bytes(b"music-2")
     assert version_hash(load(root)) != first  # new music: a new version, planned again
+
+
+def test_versions_with_the_same_matrix_share_one_parse_and_keep_their_own_root(tmp_path):
+    root = repo(tmp_path)
+    first = store_version(load(root), tmp_path / "state")
+    (root / "items" / "2026" / "11" / "a" / "index.md").write_text(
+        "---\ntitle: 改过的标题\nauthor: 作者\ndepartment: 办公室\npublish_at: 2026-11-20 09:00\n---\n\n正文。\n",
+        encoding="utf-8",
+    )
+    second = store_version(load(root), tmp_path / "state")
+    (root / "publisher.toml").write_text(MATRIX.replace('name = "账号"', 'name = "另一个账号"'), encoding="utf-8")
+    third = store_version(load(root), tmp_path / "state")
+    assert len({first, second, third}) == 3
+    item1, matrix1 = load_version(tmp_path / "state", first, "2026/11/a")
+    item2, matrix2 = load_version(tmp_path / "state", second, "2026/11/a")
+    _, matrix3 = load_version(tmp_path / "state", third, "2026/11/a")
+    assert matrix2 is matrix1  # same publisher.toml: parsed once
+    assert matrix3 is not matrix1 and matrix3.accounts[0].name == "另一个账号"
+    # each item still reads its files (an account's music) from its own version's folder
+    assert item1.root.name == first and item2.root.name == second
+    assert item2.meta.title == "改过的标题"
