@@ -199,20 +199,22 @@ class LedgerCore:
         from_state: State | None = None,
         to_state: State | None = None,
         detail: dict[str, Any] | None = None,
+        more: list[dict[str, Any]] | None = None,
     ) -> None:
-        conn.execute(
-            AUDIT_INSERT,  # built once: building `.values(...)` per row cost more than running it
-            {
-                "at": at,
-                "publication_id": publication_id,
-                "item_id": item_id,
-                "event": event,
-                "from_state": from_state.value if from_state else None,
-                "to_state": to_state.value if to_state else None,
-                "actor": actor,
-                "detail": scrub_data(detail or {}),
-            },
-        )
+        """One audit row, and `more` (complete audit rows, written after it) in the same
+        statement."""
+        row = {
+            "at": at,
+            "publication_id": publication_id,
+            "item_id": item_id,
+            "event": event,
+            "from_state": from_state.value if from_state else None,
+            "to_state": to_state.value if to_state else None,
+            "actor": actor,
+            "detail": scrub_data(detail or {}),
+        }
+        # built once: building `.values(...)` per row cost more than running it
+        conn.execute(AUDIT_INSERT, [row, *more] if more else row)
 
     # -- the guarded move -----------------------------------------------------------------
     def _move(
@@ -231,6 +233,8 @@ class LedgerCore:
         stay: bool = False,
         likely: State | None = None,
         params: dict[str, Any] | None = None,
+        audit_after: Callable[[Publication], list[dict[str, Any]]] | None = None,
+        returning: tuple[Any, ...] = (),
     ) -> tuple[State | None, Publication | None]:
         """Move one row to `to` if it is in one of `accept` (and the table allows it).
 
@@ -244,13 +248,19 @@ class LedgerCore:
         `params` (the hot paths): `where` holds only module-level clauses, built once with
         `bindparam`s that `params` fills (the statement cache is keyed by their identity), and every value is a plain value or a long-lived SQL
         expression; the UPDATE is then built once per shape and reused.
+
+        `returning` (with `params`): long-lived labelled expressions the UPDATE also returns,
+        named after a `Publication` field that only such reads fill (`version_hash`).
+
+        `audit_after(moved)`: further audit rows of a move that happens, written after the move's
+        own in the same INSERT (issue 17: the finish's phase rows, one statement fewer).
         """
         accept = frozenset(accept)
         if likely is not None and len(accept) > 1:
             assert likely in accept
             guess = self._move(conn, publication_id, to, accept={likely}, event=event, actor=actor,
                                now=now, values=values, where=where, detail=detail, stay=stay,
-                               params=params)
+                               params=params, audit_after=audit_after)
             if guess[1] is not None:
                 return guess
             seen = guess[0]
@@ -260,7 +270,7 @@ class LedgerCore:
                 return seen, None
             return self._move(conn, publication_id, to, accept={seen}, event=event, actor=actor,
                               now=now, values=values, where=where, detail=detail, stay=stay,
-                              params=params)
+                              params=params, audit_after=audit_after)
         if len(accept) == 1:
             (seen,) = accept
         else:
@@ -282,7 +292,7 @@ class LedgerCore:
             )
             row = conn.execute(stmt).mappings().one_or_none()
         else:
-            stmt = _move_statement(seen, to, values, tuple(where))
+            stmt = _move_statement(seen, to, values, tuple(where), returning)
             bound = {f"set_{k}": v for k, v in values.items() if not isinstance(v, ClauseElement)}
             row = conn.execute(
                 stmt, {**params, **bound, "move_id": publication_id, "set_updated_at": now}
@@ -300,6 +310,7 @@ class LedgerCore:
             from_state=seen,
             to_state=to,
             detail=detail,
+            more=audit_after(moved) if audit_after is not None else None,
         )
         return seen, moved
 
@@ -355,14 +366,15 @@ class LedgerCore:
         return now if now is not None else utcnow()
 
 
-def _move_statement(seen: State, to: State, values: dict[str, Any], where: tuple[Any, ...]):
+def _move_statement(seen: State, to: State, values: dict[str, Any], where: tuple[Any, ...],
+                    returning: tuple[Any, ...] = ()):
     """The UPDATE of `_move(params=…)` for this shape, built on first use. Plain values become
     bind parameters `set_<column>` (typed by their column, so JSON and datetimes convert as
     before); SQL expressions and `where` clauses are long-lived objects, keyed by identity."""
     shape = tuple(
         (key, id(value) if isinstance(value, ClauseElement) else None) for key, value in values.items()
     )
-    key = (seen, to, shape, tuple(id(clause) for clause in where))
+    key = (seen, to, shape, tuple(id(clause) for clause in where), tuple(id(extra) for extra in returning))
     stmt = _MOVES.get(key)
     if stmt is None:
         sets = {
@@ -375,7 +387,7 @@ def _move_statement(seen: State, to: State, values: dict[str, Any], where: tuple
             .where(publications.c.id == bindparam("move_id"), publications.c.state == seen.value, *where)
             .values(state=to.value, updated_at=bindparam("set_updated_at", type_=publications.c.updated_at.type),
                     **sets)
-            .returning(*publications.c)
+            .returning(*publications.c, *returning)
         )
         _MOVES[key] = stmt
     return stmt

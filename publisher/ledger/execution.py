@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, select
 from publisher.ledger.controls import not_stopped_clause, stop_reason
 from publisher.ledger.core import AUDIT_INSERT, LedgerCore, PublicationNotFound
 from publisher.ledger.records import Publication
-from publisher.ledger.schema import publications
+from publisher.ledger.schema import item_versions, publications
 from publisher.ledger.scrub import scrub_data
 from publisher.ledger.states import State
 
@@ -30,6 +30,14 @@ _HELD_STATES = frozenset({S.PUBLISHING, S.RETRACTING})
 _NOT_STOPPED = (not_stopped_clause(bindparam("stop_now")),)
 _FENCED = (publications.c.attempts == bindparam("fence"),)
 _NEXT_ATTEMPT = publications.c.attempts + 1
+# The version the row was planned with, returned by the start itself: the publish path loads that
+# version next, and a read transaction of its own cost ~0.4 ms (issue 17).
+_VERSION_HASH = (
+    select(item_versions.c.source_hash)
+    .where(item_versions.c.id == publications.c.item_version_id)
+    .scalar_subquery()
+    .label("version_hash")
+)
 _ROW = select(publications).where(publications.c.id == bindparam("row_id"))
 _HELD_PHASES = (
     select(publications.c.phases).where(publications.c.id == bindparam("row_id")).with_for_update()
@@ -68,6 +76,24 @@ def _row(conn: Connection, publication_id: int) -> Publication:
     return Publication.from_row(conn.execute(_ROW, {"row_id": publication_id}).mappings().one())
 
 
+def _phase_rows(pub: Publication, steps: list[tuple[str, dict[str, Any]]], attempt: int | None,
+                now: datetime) -> list[dict[str, Any]]:
+    """The `phase` audit rows of `steps` saved on `pub` (as it is after the write)."""
+    return [
+        {
+            "at": now,
+            "publication_id": pub.id,
+            "item_id": pub.item_id,
+            "event": "phase",
+            "from_state": pub.state.value,
+            "to_state": pub.state.value,
+            "actor": pub.claimed_by or "worker",
+            "detail": {"phase": name, "data": values, "attempt": attempt},
+        }
+        for name, values in steps
+    ]
+
+
 def _fence(attempt: int | None) -> tuple[tuple, dict]:
     """The fencing condition as (where, params) for `_move(params=…)`."""
     return ((), {}) if attempt is None else (_FENCED, {"fence": attempt})
@@ -95,6 +121,7 @@ class ExecutionMixin(LedgerCore):
                 now=now,
                 where=_NOT_STOPPED,
                 params={"stop_now": now},
+                returning=(_VERSION_HASH,),
                 values={
                     "attempts": _NEXT_ATTEMPT,
                     "claimed_by": worker,
@@ -175,22 +202,7 @@ class ExecutionMixin(LedgerCore):
     def _audit_phases(conn: Connection, pub: Publication, steps: list[tuple[str, dict[str, Any]]],
                       attempt: int | None, now: datetime) -> None:
         """One `phase` audit row per phase saved, in one statement."""
-        conn.execute(
-            AUDIT_INSERT,
-            [
-                {
-                    "at": now,
-                    "publication_id": pub.id,
-                    "item_id": pub.item_id,
-                    "event": "phase",
-                    "from_state": pub.state.value,
-                    "to_state": pub.state.value,
-                    "actor": pub.claimed_by or "worker",
-                    "detail": {"phase": name, "data": values, "attempt": attempt},
-                }
-                for name, values in steps
-            ],
-        )
+        conn.execute(AUDIT_INSERT, _phase_rows(pub, steps, attempt, now))
 
     def finish_published(
         self,
@@ -239,14 +251,12 @@ class ExecutionMixin(LedgerCore):
                     "not_before": None,
                 },
                 detail={"remote_id": remote_id, "url": url, "attempt": attempt},
+                # the phases' audit rows go in the move's own INSERT, after its row
+                audit_after=(lambda moved: _phase_rows(moved, steps, attempt, now)) if steps else None,
             )
-            if steps:
-                if moved is None:  # not ours any more: what the channel said is kept all the same
-                    conn.execute(_KEEP_PHASES, {"row_id": publication_id, "new_phases": values["phases"]})
-                    moved_or_seen = _row(conn, publication_id)
-                else:
-                    moved_or_seen = moved
-                self._audit_phases(conn, moved_or_seen, steps, attempt, now)
+            if steps and moved is None:  # not ours any more: what the channel said is kept all the same
+                conn.execute(_KEEP_PHASES, {"row_id": publication_id, "new_phases": values["phases"]})
+                self._audit_phases(conn, _row(conn, publication_id), steps, attempt, now)
             return moved
 
         return self._grouped(write)

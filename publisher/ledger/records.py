@@ -39,6 +39,9 @@ class Publication:
     published_at: datetime | None
     manual: bool
     blocked_reason: str | None
+    # The planned version's source hash, filled only by `start` (it comes back in the same
+    # UPDATE … RETURNING, so the publish path needs no read of `item_versions`); None elsewhere.
+    version_hash: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_row(cls, row: RowMapping) -> Publication:

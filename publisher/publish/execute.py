@@ -104,7 +104,7 @@ def publish_publication(publication_id: int, runtime: Runtime) -> PublishOutcome
         return ended(row, "paused", message)
 
     try:
-        item, matrix = runtime.load_version(pub.item_id, pub.item_version_id)
+        item, matrix = runtime.load_version(pub.item_id, pub.item_version_id, pub.version_hash)
         channel = runtime.channel(matrix, pub.account_id)
         rendition = channel.render(item)
     except Exception as exc:  # a version or a renderer that cannot serve this row: editor acts

@@ -117,8 +117,11 @@ class Runtime:
         """Who holds a claim: host, process and thread, so a stale claim can be traced."""
         return f"{self.worker}/{threading.current_thread().name}"
 
-    def load_version(self, item_id: str, item_version_id: int) -> tuple[ContentItem, Matrix]:
-        """The item and matrix exactly as planned (raises `VersionMissing`)."""
+    def load_version(
+        self, item_id: str, item_version_id: int, source_hash: str | None = None
+    ) -> tuple[ContentItem, Matrix]:
+        """The item and matrix exactly as planned (raises `VersionMissing`). `source_hash`: the
+        version's hash when the caller already read it (`Publication.version_hash`)."""
         from publisher.content.versions import VersionMissing, load_version
 
         with self._versions_lock:
@@ -126,10 +129,12 @@ class Runtime:
             if cached is not None and cached[0].id == item_id:
                 self._versions.move_to_end(item_version_id)
                 return cached
-        version = self.ledger.item_version(item_version_id)
-        if version is None:
-            raise VersionMissing(f"账本中找不到条目版本 {item_version_id}")
-        loaded = load_version(self.settings.state_dir, version.source_hash, item_id)
+        if source_hash is None:
+            version = self.ledger.item_version(item_version_id)
+            if version is None:
+                raise VersionMissing(f"账本中找不到条目版本 {item_version_id}")
+            source_hash = version.source_hash
+        loaded = load_version(self.settings.state_dir, source_hash, item_id)
         with self._versions_lock:
             self._versions[item_version_id] = loaded
             while len(self._versions) > VERSIONS_KEPT:

@@ -43,6 +43,14 @@ def test_happy_path_records_every_step(ledger, add_pub):
     ]
 
 
+def test_start_returns_the_planned_versions_hash(ledger, add_pub):
+    pub = add_pub()
+    ledger.claim_due(T0, 5, 10, "d")
+    started = ledger.start(pub.id, "w1", now=T0)
+    assert started.version_hash == ledger.item_version(pub.item_version_id).source_hash == f"src-{pub.item_id}"
+    assert ledger.get(pub.id).version_hash is None  # only the start's own RETURNING carries it
+
+
 def test_duplicate_delivery_starts_once(ledger, add_pub):
     pub = add_pub()
     ledger.claim_due(T0, 5, 10, "d")
