@@ -27,6 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from channels.sandbox_faults import Faults, settings_from_env
+from channels.sandbox_forms import SandboxRequest
 from channels.transport import IDEMPOTENCY_HEADER
 
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
@@ -103,7 +104,7 @@ class SandboxApp:
             self.posts_by_account.setdefault(account, Counter())[content_key(content)] += 1
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
+        request = SandboxRequest(environ)  # multipart bodies parsed without per-request regexes
         try:
             endpoint, args = self.url_map.bind_to_environ(environ).match()
             response = self.dispatch(request, endpoint, args)
