@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from publisher.checks.context import CheckContext
 from publisher.checks.positions import finding
 from publisher.checks.readertext import Locator, reader_texts
+from publisher.checks.start_chars import with_start_class
 from publisher.content.findings import Finding
 from publisher.content.matrix import PlaceholderRules
 from publisher.content.model import ContentItem
@@ -29,7 +30,9 @@ class PlaceholderMatcher:
     @classmethod
     def build(cls, rules: PlaceholderRules) -> PlaceholderMatcher:
         parts = [*rules.patterns, *rules.extra]
-        pattern = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        # Led by the characters a placeholder can start with: the same matches, about 10× faster
+        # to search than the bare alternation (publisher.checks.start_chars).
+        pattern = with_start_class("|".join(f"(?:{p})" for p in parts)) if parts else None
         return cls(pattern, tuple(a for a in rules.allow if a))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
