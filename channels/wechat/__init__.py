@@ -15,13 +15,22 @@ from channels.base import (
 )
 from channels.wechat.check import check_article
 from channels.wechat.config import WeChatConfig
-from channels.wechat.render import Note, render_article
+from channels.wechat.render import Article, Note, render_article
+from publisher.render import item_renders
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from publisher.content.findings import Finding
     from publisher.content.model import ContentItem
+
+
+# Options that say how the account is reached, never what its articles are: accounts differing
+# only in these render alike. Any other option (one added later included) keeps renders apart.
+_NOT_RENDERED = frozenset({
+    "appid", "base_url", "timeout_seconds", "connect_timeout_seconds", "poll_seconds", "publish_wait_seconds",
+    "token_margin_seconds", "forced_refresh_per_day", "forced_refresh_interval_seconds",
+})
 
 
 class WeChatChannel(RemoteChannel):
@@ -51,7 +60,16 @@ class WeChatChannel(RemoteChannel):
         self._notes: dict[str, list[Note]] = {}
 
     def render(self, item: ContentItem) -> Rendition:
-        article = render_article(item, self.config, self.context)
+        # Two accounts whose options differ only in how they are reached render the same article:
+        # within one item's renders (publisher.render.item_renders) the second takes the first's.
+        key = (type(self), self.config.model_dump(exclude=_NOT_RENDERED), self.context.matrix,
+               self.context.image_cache)
+        made: tuple[Article, str] | None = item_renders.made_before(item, key)
+        if made is None:
+            article = render_article(item, self.config, self.context)
+        else:
+            # Copies: each rendition owns its payload (an adapter may fill in what it uploaded).
+            article = Article(dict(made[0].payload), list(made[0].assets), list(made[0].notes))
         rendition = Rendition(
             item_id=item.id,
             channel=self.name,
@@ -59,7 +77,11 @@ class WeChatChannel(RemoteChannel):
             payload=article.payload,
             assets=tuple(article.assets),
         )
-        self._notes[rendition.content_hash] = article.notes
+        content_hash = rendition.content_hash if made is None else made[1]  # same payload, same assets
+        self._notes[content_hash] = article.notes
+        if made is None:
+            kept = Article(dict(article.payload), list(article.assets), list(article.notes))
+            item_renders.keep(item, key, (kept, content_hash))
         return rendition
 
     def check(self, item: ContentItem, rendition: Rendition) -> list[Finding]:

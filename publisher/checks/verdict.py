@@ -19,6 +19,7 @@ from publisher.content.findings import Finding, Severity
 from publisher.content.matrix import Account
 from publisher.content.model import ContentItem
 from publisher.content.targets import targets_for
+from publisher.render import item_renders
 
 
 @dataclass
@@ -87,5 +88,7 @@ def judge(item: ContentItem, ctx: CheckContext, *, drafts_block: bool = False) -
     findings = run_item_checks(item, ctx)
     if drafts_block and item.meta.draft:
         findings.insert(0, draft_finding(item))
-    targets = [target_verdict(item, account, ctx) for account in targets_for(item, ctx.matrix)]
+    # One moment for all the item's targets: two accounts that render alike share the render.
+    with item_renders.one_item():
+        targets = [target_verdict(item, account, ctx) for account in targets_for(item, ctx.matrix)]
     return ItemVerdict(item, findings, targets)
