@@ -36,6 +36,7 @@ from publisher.content.picture_limits import (
     header_size,
     too_many_pixels,
 )
+from publisher.render import item_renders
 
 # Camera originals (24–200 MP) are normal input and are downscaled for every channel; the ceiling
 # is against decompression bombs (publisher.content.picture_limits). Pillow's own guard (a warning
@@ -94,7 +95,28 @@ def is_remote(ref: str) -> bool:
 
 def locate_local(folder: Path, ref: str, *, url_encoded: bool = False) -> Path:
     """The resolved path of an image an item references, refusing anything outside the item's
-    folder (see `read_local`), without reading it."""
+    folder (see `read_local`), without reading it.
+
+    Within one item's renders (`item_renders.one_item`) each reference is looked up once for all
+    the item's channels: every channel locates the cover and the body pictures, some twice (is
+    the cover among the body's pictures? then its variants)."""
+    located = item_renders.located()
+    if located is None:
+        return _locate(folder, ref, url_encoded)
+    key = (folder, ref, url_encoded)
+    found = located.get(key)
+    if found is None:
+        try:
+            found = _locate(folder, ref, url_encoded)
+        except ImageProblem as problem:
+            found = problem
+        located[key] = found
+    if isinstance(found, ImageProblem):
+        raise ImageProblem(found.code, found.message)
+    return found
+
+
+def _locate(folder: Path, ref: str, url_encoded: bool) -> Path:
     if is_remote(ref):
         raise ImageProblem("image-remote", f"不能使用远程图片“{ref}”，请把图片放进条目文件夹")
     name = unquote(ref) if url_encoded else ref
