@@ -3,16 +3,19 @@ accessibility markup, purity, and Chinese errors for bad items."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from site_fixtures import FIXTURE_ROOT, GOLDEN, write_item
 
 from channels.site import theme
-from channels.site.render import SiteRenderError, render_article
+from channels.site.render import Entry, SiteRenderError, render_article
 from publisher.content.loader import load_item
 from publisher.content.matrix import load_matrix
 
@@ -133,3 +136,12 @@ tags: ['<i>标签</i>']
     for raw in ("<script>alert", "<b onmouseover", "<svg onload", "<img src=x", "<i>标签"):
         assert raw not in html
     assert "标题&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.builds(Entry, tags=st.lists(st.text(max_size=4), max_size=3), expires=st.none() | st.text(max_size=8)))
+def test_entry_to_dict_is_asdict(entry):
+    # Every field (a new one included: st.builds fills it), in field order, the tags a copy.
+    as_dict = entry.to_dict()
+    assert as_dict == dataclasses.asdict(entry) and list(as_dict) == list(dataclasses.asdict(entry))
+    assert as_dict["tags"] is not entry.tags
